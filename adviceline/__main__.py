@@ -1,0 +1,3 @@
+from adviceline.cli import main
+
+raise SystemExit(main())

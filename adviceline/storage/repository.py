@@ -1,0 +1,188 @@
+"""Small query functions, each named for the question it answers. Callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adviceline.storage.models import (
+    Conversation,
+    LoginSession,
+    Message,
+    Question,
+    QuestionEvent,
+    User,
+)
+
+OPEN_STATUSES = ("waiting", "claimed")
+
+
+# Conversations and messages ------------------------------------------------------------------
+
+async def conversation_by_token_hash(session: AsyncSession, token_hash: str) -> Conversation | None:
+    return await session.scalar(select(Conversation).where(Conversation.token_hash == token_hash))
+
+
+async def conversation_by_id(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return await session.get(Conversation, conversation_id)
+
+
+async def allocate_seq(session: AsyncSession, conversation_id: str) -> int:
+    """The next sequence number of a conversation; atomic on SQLite and PostgreSQL alike."""
+    seq = await session.scalar(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq)
+    )
+    if seq is None:
+        raise LookupError(conversation_id)
+    return seq
+
+
+async def add_message(session: AsyncSession, *, conversation_id: str, sender: str, body: str,
+                      at: datetime, kind: str = "text", client_id: str | None = None,
+                      question_id: str | None = None, adviser_id: int | None = None,
+                      actions: dict[str, Any] | None = None,
+                      decision: dict[str, Any] | None = None, handled: bool = True) -> Message:
+    message = Message(
+        conversation_id=conversation_id, seq=await allocate_seq(session, conversation_id),
+        sender=sender, kind=kind, body=body, client_id=client_id, question_id=question_id,
+        adviser_id=adviser_id, actions=actions, decision=decision, handled=handled, created_at=at,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def message_by_client_id(session: AsyncSession, conversation_id: str,
+                               client_id: str) -> Message | None:
+    return await session.scalar(select(Message).where(
+        Message.conversation_id == conversation_id, Message.client_id == client_id))
+
+
+async def message_by_seq(session: AsyncSession, conversation_id: str, seq: int) -> Message | None:
+    return await session.scalar(select(Message).where(
+        Message.conversation_id == conversation_id, Message.seq == seq))
+
+
+async def messages_after(session: AsyncSession, conversation_id: str, after_seq: int,
+                         limit: int = 500) -> Sequence[tuple[Message, str | None]]:
+    """Messages with seq > after_seq in order, each with its adviser's display name."""
+    rows = await session.execute(
+        select(Message, User.display_name)
+        .outerjoin(User, User.id == Message.adviser_id)
+        .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+        .order_by(Message.seq)
+        .limit(limit)
+    )
+    return [(message, name) for message, name in rows.all()]
+
+
+async def suggested_entries(session: AsyncSession, question_id: str) -> set[str]:
+    """The entries the FAQ offered the parent for this question."""
+    rows = await session.scalars(select(Message).where(
+        Message.question_id == question_id, Message.kind == "suggestions"))
+    return {option["entry"] for message in rows
+            for option in (message.actions or {}).get("suggestions", [])}
+
+
+async def unhandled_parent_messages(session: AsyncSession) -> Sequence[Message]:
+    return (await session.scalars(
+        select(Message).where(Message.handled.is_(False)).order_by(Message.id))).all()
+
+
+async def claim_unhandled(session: AsyncSession, message_id: int) -> bool:
+    """Mark a parent message handled; False when another task or process got there first."""
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.handled.is_(False))
+        .values(handled=True))
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+# Questions ------------------------------------------------------------------------------------
+
+async def latest_question(session: AsyncSession, conversation_id: str) -> Question | None:
+    return await session.scalar(
+        select(Question).where(Question.conversation_id == conversation_id)
+        .order_by(Question.created_at.desc(), Question.id.desc()).limit(1))
+
+
+async def question_for_update(session: AsyncSession, question_id: str) -> Question | None:
+    return await session.scalar(
+        select(Question).where(Question.id == question_id).with_for_update())
+
+
+async def waiting_questions(session: AsyncSession) -> Sequence[Question]:
+    """Every question an adviser still has to answer (waiting or claimed)."""
+    return (await session.scalars(
+        select(Question).where(Question.status.in_(OPEN_STATUSES)))).all()
+
+
+async def first_parent_message(session: AsyncSession, question_id: str) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.question_id == question_id, Message.sender == "parent")
+        .order_by(Message.seq).limit(1))
+
+
+async def record_event(session: AsyncSession, question: Question, kind: str, at: datetime, *,
+                       adviser_id: int | None = None, topic: str | None = None,
+                       score: float | None = None) -> None:
+    session.add(QuestionEvent(
+        question_id=question.id, kind=kind, at=at, channel=question.channel,
+        municipality=question.municipality, adviser_id=adviser_id, topic=topic, score=score))
+
+
+async def events_of_questions_created_between(
+        session: AsyncSession, start: datetime, end: datetime,
+        municipality: str | None) -> Sequence[tuple[QuestionEvent, datetime, str | None]]:
+    """Events of the questions received in [start, end), with each question's arrival and topic."""
+    query = (select(QuestionEvent, Question.created_at, Question.topic)
+             .join(Question, Question.id == QuestionEvent.question_id)
+             .where(Question.created_at >= start, Question.created_at < end)
+             .order_by(QuestionEvent.at, QuestionEvent.id))
+    if municipality is not None:
+        query = query.where(Question.municipality == municipality)
+    return [(event, created, topic) for event, created, topic in
+            (await session.execute(query)).all()]
+
+
+# Users and login sessions ---------------------------------------------------------------------
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def display_names(session: AsyncSession) -> dict[int, str]:
+    return {user_id: name for user_id, name in
+            (await session.execute(select(User.id, User.display_name))).all()}
+
+
+async def login_session(session: AsyncSession, token_hash: str,
+                        now: datetime) -> tuple[LoginSession, User] | None:
+    row = (await session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == token_hash, LoginSession.expires_at > now,
+               User.active.is_(True)))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def end_login_session(session: AsyncSession, token_hash: str) -> None:
+    await session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash))
+
+
+async def purge_expired_login_sessions(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+async def count_users(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count(User.id))) or 0

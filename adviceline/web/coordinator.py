@@ -1,0 +1,126 @@
+"""The coordinator page: answer-time statistics per municipality, and reloading the FAQ."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from adviceline.domain import Invalid
+from adviceline.stats import AnswerStats, answer_stats
+from adviceline.web import pages
+from adviceline.web.auth import Staff, require_staff, staff_page
+from adviceline.web.keys import CLOCK, CONFIG, FAQ, SESSIONS
+from knowledge_base import KnowledgeBaseError
+
+routes = web.RouteTableDef()
+MAX_DAYS = 731
+
+
+def _period(request: web.Request) -> tuple[date, date, str | None]:
+    config = request.app[CONFIG]
+    today = request.app[CLOCK].now().astimezone(ZoneInfo(config.time_zone)).date()
+    try:
+        end = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
+        start = (date.fromisoformat(request.query["from"]) if request.query.get("from")
+                 else end - timedelta(days=29))
+    except ValueError as exc:
+        raise Invalid("Datums graag als JJJJ-MM-DD.") from exc
+    if start > end:
+        raise Invalid("De begindatum ligt na de einddatum.")
+    if (end - start).days > MAX_DAYS:
+        raise Invalid(f"Kies een periode van hooguit {MAX_DAYS} dagen.")
+    municipality = request.query.get("municipality") or None
+    if municipality is not None and municipality not in config.municipalities:
+        raise Invalid(f"Onbekende gemeente {municipality!r}.")
+    return start, end, municipality
+
+
+@routes.get("/coordinator/api/stats")
+async def stats_json(request: web.Request) -> web.Response:
+    await require_staff(request, "coordinator")
+    start, end, municipality = _period(request)
+    stats = await answer_stats(request.app[SESSIONS], start, end, municipality,
+                               ZoneInfo(request.app[CONFIG].time_zone))
+    return web.json_response(stats.to_json())
+
+
+@routes.get("/coordinator")
+async def stats_page(request: web.Request) -> web.Response:
+    staff = await staff_page(request, "coordinator")
+    assert isinstance(staff, Staff)  # staff_page raises a redirect otherwise
+    config = request.app[CONFIG]
+    start, end, municipality = _period(request)
+    zone = ZoneInfo(config.time_zone)
+    chosen = await answer_stats(request.app[SESSIONS], start, end, municipality, zone)
+    per_municipality = [
+        (m.name, await answer_stats(request.app[SESSIONS], start, end, m.id, zone))
+        for m in sorted(config.municipalities.values(), key=lambda m: m.name)]
+    choices = [("", f"Heel {config.region_name}")] + [
+        (m.id, m.name) for m in sorted(config.municipalities.values(), key=lambda m: m.name)]
+    label = config.municipalities[municipality].name if municipality else \
+        f"heel {config.region_name}"
+    body = pages.staff_header(staff.user.display_name, "Coördinator", staff.csrf_token) + f"""
+<main>
+<h1>Antwoordtijden</h1>
+<form method="get" action="/coordinator" class="filters">
+  <label>Van <input type="date" name="from" value="{start.isoformat()}"></label>
+  <label>Tot en met <input type="date" name="to" value="{end.isoformat()}"></label>
+  <label>Gemeente <select name="municipality">{pages.options(choices, municipality or "")}
+  </select></label>
+  <button type="submit">Toon</button>
+</form>
+<h2>{escape(label)}, {start.isoformat()} t/m {end.isoformat()}</h2>
+{_summary_table(chosen)}
+<h2>Per gemeente</h2>
+{_municipality_table(per_municipality)}
+<h2>Kennisbank</h2>
+<p>Na een wijziging in de kennisbank: <button type="button" id="reload-kb">Kennisbank opnieuw
+laden</button> <span id="reload-result" role="status"></span></p>
+</main>"""
+    return pages.layout("Coördinator", body, csrf=staff.csrf_token, script="coordinator.js")
+
+
+def _minutes(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} min"
+
+
+def _summary_table(stats: AnswerStats) -> str:
+    rows = [
+        ("Vragen ontvangen", str(stats.received)),
+        ("Beantwoord door de FAQ", str(stats.answered_by_faq)),
+        ("Beantwoord door een adviseur", str(stats.answered_by_adviser)),
+        ("Wachten nog op een adviseur", str(stats.still_waiting)),
+        ("Waarvan crisis", str(stats.crisis)),
+        ("Mediaan tijd tot eerste reactie adviseur", _minutes(stats.median_first_response_minutes)),
+        ("90e percentiel tijd tot eerste reactie", _minutes(stats.p90_first_response_minutes)),
+    ]
+    cells = "".join(f'<tr><th scope="row">{escape(k)}</th><td data-metric="{i}">{escape(v)}</td>'
+                    f"</tr>" for i, (k, v) in enumerate(rows))
+    return f'<table class="stats" id="summary">{cells}</table>'
+
+
+def _municipality_table(rows: list[tuple[str, AnswerStats]]) -> str:
+    head = ("<tr><th>Gemeente</th><th>Ontvangen</th><th>FAQ</th><th>Adviseur</th>"
+            "<th>Wachtend</th><th>Mediaan</th><th>P90</th></tr>")
+    body = "".join(
+        f"<tr><th scope=\"row\">{escape(name)}</th><td>{s.received}</td>"
+        f"<td>{s.answered_by_faq}</td><td>{s.answered_by_adviser}</td><td>{s.still_waiting}</td>"
+        f"<td>{_minutes(s.median_first_response_minutes)}</td>"
+        f"<td>{_minutes(s.p90_first_response_minutes)}</td></tr>" for name, s in rows)
+    return f'<table class="stats" id="per-municipality">{head}{body}</table>'
+
+
+@routes.post("/coordinator/api/knowledge-base/reload")
+async def reload_knowledge_base(request: web.Request) -> web.Response:
+    await require_staff(request, "coordinator", state_changing=True)
+    try:
+        count = request.app[FAQ].reload()
+    except KnowledgeBaseError as exc:
+        return web.json_response({"error": {"code": "invalid_knowledge_base",
+                                            "message": "De kennisbank is niet geladen: "
+                                                       + "; ".join(exc.problems[:20])}},
+                                 status=422)
+    return web.json_response({"entries": count})

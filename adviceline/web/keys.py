@@ -1,0 +1,27 @@
+"""Every typed application key in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adviceline.advisers import AdviserDesk
+from adviceline.channels import ParentPort
+from adviceline.clock import Clock
+from adviceline.config import Config
+from adviceline.faq import Faq
+from adviceline.notify import Notifier
+from adviceline.pipeline import Pipeline
+from adviceline.tasks import BackgroundTasks
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+FAQ = web.AppKey("faq", Faq)
+NOTIFIER = web.AppKey("notifier", Notifier)
+TASKS = web.AppKey("tasks", BackgroundTasks)
+PIPELINE = web.AppKey("pipeline", Pipeline)
+DESK = web.AppKey("desk", AdviserDesk)
+PARENT_PORT = web.AppKey("parent_port", ParentPort)
+READY = web.AppKey("ready", dict[str, bool])

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns its protocol into the core's channel-neutral calls."""

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from adviceline.channels import ParentPort
+
+PORT = web.AppKey("webchat_port", Callable[[], ParentPort])
+CHANNEL = "web"

@@ -1,0 +1,177 @@
+"""The parent's live chat over a websocket.
+
+Protocol (JSON text frames):
+  client -> {"type": "hello", "token": "...", "last_seq": N}        first frame, within 10 s
+  server -> {"type": "ready", "municipality": ..., "language": ..., "last_seq": N}
+  server -> {"type": "message", "seq": ..., "sender": ..., "kind": ..., "text": ..., ...}
+            every message with seq > the client's last_seq, in order, then each new one
+  client -> {"type": "message", "client_id": "...", "text": "..."}
+  server -> {"type": "ack", "client_id": "...", "seq": N, "duplicate": bool}  after the commit
+  client -> {"type": "feedback", "seq": N, "helpful": bool} | {"type": "choice", "entry": id}
+            | {"type": "adviser"}
+  server -> {"type": "error", "code": "...", "message": "...", "client_id": ...}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from adviceline.channels import ParentPort
+from adviceline.domain import AdvicelineError, ConversationView, Inbound
+from bots.webchat.keys import PORT
+
+log = logging.getLogger(__name__)
+HELLO_TIMEOUT = 10.0
+MAX_FRAME_BYTES = 32 * 1024
+
+
+class ProtocolError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _origin_allowed(request: web.Request, public_origin: str | None) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:   # not a browser; browsers always send Origin on websockets
+        return True
+    return origin in {f"{request.scheme}://{request.host}", public_origin}
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    parent_port: ParentPort = request.app[PORT]()
+    if not _origin_allowed(request, parent_port.public_origin):
+        raise web.HTTPForbidden(text="cross-origin websocket refused")
+    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
+    await socket.prepare(request)
+    session = _Session(socket, parent_port)
+    try:
+        await session.run()
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        await session.stop()
+    return socket
+
+
+class _Session:
+    def __init__(self, socket: web.WebSocketResponse, port: ParentPort) -> None:
+        self._socket = socket
+        self._port = port
+        self._send_lock = asyncio.Lock()
+        self._deliver: asyncio.Task[None] | None = None
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        async with self._send_lock:
+            if not self._socket.closed:
+                await self._socket.send_json(payload)
+
+    async def run(self) -> None:
+        conversation, last_seq = await self._hello()
+        if conversation is None:
+            return
+        await self.send({"type": "ready", "municipality": conversation.municipality,
+                         "language": conversation.language, "last_seq": conversation.last_seq})
+        self._deliver = asyncio.create_task(self._delivery(conversation.conversation_id, last_seq))
+        async for frame in self._socket:
+            if frame.type != WSMsgType.TEXT:
+                if frame.type == WSMsgType.BINARY:
+                    await self._error("bad_frame", "Send JSON text frames.")
+                continue
+            try:
+                await self._handle(conversation, _parse(frame.data))
+            except ProtocolError as exc:
+                await self._error("bad_request", exc.message)
+
+    async def _hello(self) -> tuple[ConversationView | None, int]:
+        try:
+            frame = await self._socket.receive(timeout=HELLO_TIMEOUT)
+        except TimeoutError:
+            await self._close(4408, "hello expected")
+            return None, 0
+        if frame.type != WSMsgType.TEXT:
+            await self._close(4400, "hello expected")
+            return None, 0
+        try:
+            hello = _parse(frame.data)
+            if hello.get("type") != "hello" or not isinstance(hello.get("token"), str):
+                raise ProtocolError("The first frame must be {type: hello, token, last_seq}.")
+            last_seq = hello.get("last_seq", 0)
+            if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+                raise ProtocolError("'last_seq' must be a whole number >= 0.")
+        except ProtocolError as exc:
+            await self._error("bad_request", exc.message)
+            await self._close(4400, "bad hello")
+            return None, 0
+        conversation = await self._port.conversation_for_token(hello["token"])
+        if conversation is None:
+            await self._error("unknown_token", "No conversation has this token.")
+            await self._close(4401, "unknown token")
+            return None, 0
+        return conversation, last_seq
+
+    async def _delivery(self, conversation_id: str, last_seq: int) -> None:
+        """Send every stored message after last_seq, in order, without gaps, as they arrive."""
+        while not self._socket.closed:
+            for message in await self._port.wait_for_messages(conversation_id, last_seq):
+                await self.send({"type": "message", **message.to_json()})
+                last_seq = message.seq
+
+    async def _handle(self, conversation: ConversationView, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        client_id = frame.get("client_id")
+        try:
+            if kind == "message":
+                text = frame.get("text")
+                if not isinstance(text, str):
+                    raise ProtocolError("'text' must be a string.")
+                if client_id is not None and not isinstance(client_id, str):
+                    raise ProtocolError("'client_id' must be a string.")
+                receipt = await self._port.receive(
+                    Inbound(conversation.conversation_id, text, client_id))
+                await self.send({"type": "ack", "client_id": receipt.client_id,
+                                 "seq": receipt.seq, "duplicate": receipt.duplicate})
+            elif kind == "feedback":
+                seq, helpful = frame.get("seq"), frame.get("helpful")
+                if not isinstance(seq, int) or not isinstance(helpful, bool):
+                    raise ProtocolError("feedback needs 'seq' (number) and 'helpful' (boolean).")
+                await self._port.feedback(conversation.conversation_id, seq, helpful)
+            elif kind == "choice":
+                entry = frame.get("entry")
+                if not isinstance(entry, str):
+                    raise ProtocolError("choice needs 'entry'.")
+                await self._port.choose(conversation.conversation_id, entry)
+            elif kind == "adviser":
+                await self._port.ask_adviser(conversation.conversation_id)
+            else:
+                raise ProtocolError(f"Unknown frame type {kind!r}.")
+        except AdvicelineError as exc:
+            await self._error(exc.code, exc.message,
+                              client_id if isinstance(client_id, str) else None)
+
+    async def _error(self, code: str, message: str, client_id: str | None = None) -> None:
+        await self.send({"type": "error", "code": code, "message": message,
+                         "client_id": client_id})
+
+    async def _close(self, code: int, reason: str) -> None:
+        await self._socket.close(code=code, message=reason.encode())
+
+    async def stop(self) -> None:
+        if self._deliver is not None:
+            self._deliver.cancel()
+            await asyncio.gather(self._deliver, return_exceptions=True)
+
+
+def _parse(data: str) -> dict[str, Any]:
+    try:
+        frame = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"Not valid JSON: {exc.msg}.") from exc
+    if not isinstance(frame, dict):
+        raise ProtocolError("A frame must be a JSON object.")
+    return frame

@@ -1,0 +1,229 @@
+"""The pipeline against a real database (SQLite file and PostgreSQL), without the web."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from adviceline.advisers import Adviser, AdviserDesk
+from adviceline.clock import FrozenClock
+from adviceline.config import Config
+from adviceline.domain import Inbound, Invalid, NotFound
+from adviceline.faq import Faq
+from adviceline.notify import Notifier
+from adviceline.pipeline import Pipeline
+from adviceline.stats import answer_stats
+from adviceline.storage.engine import create_engine, migrate, session_factory
+from adviceline.storage.models import Message, Question, QuestionEvent
+from adviceline.tasks import BackgroundTasks
+from adviceline.users import sync_users
+from routing.queue import CRISIS_PRIORITY
+from tests.conftest import AMSTERDAM
+
+CRISIS = "mijn dochter van 15 zegt dat ze niet meer wil leven en ze heeft pillen verzameld"
+OUT_OF_SCOPE = "Hoeveel kinderbijslag krijg ik per kwartaal voor twee kinderen?"
+
+
+@dataclass
+class Core:
+    pipeline: Pipeline
+    desk: AdviserDesk
+    tasks: BackgroundTasks
+    sessions: object
+    faq: Faq
+
+
+@pytest.fixture(scope="module")
+def faq(base_config: Config) -> Faq:
+    return Faq(base_config)
+
+
+@pytest.fixture
+async def core(config: Config, clock: FrozenClock, faq: Faq) -> AsyncIterator[Core]:
+    engine = create_engine(config.database_url.reveal())
+    await migrate(engine)
+    sessions = session_factory(engine)
+    await sync_users(sessions, config.users)
+    notifier, tasks = Notifier(), BackgroundTasks()
+    pipeline = Pipeline(sessions=sessions, faq=faq, config=config, clock=clock,
+                        notifier=notifier, tasks=tasks)
+    desk = AdviserDesk(sessions=sessions, config=config, clock=clock, notifier=notifier,
+                       topics=faq.kb.topics.keys())
+    yield Core(pipeline, desk, tasks, sessions, faq)
+    await tasks.drain()
+    await engine.dispose()
+
+
+async def ask(core: Core, conversation_id: str, text: str, client_id: str | None = None) -> int:
+    receipt = await core.pipeline.receive(Inbound(conversation_id, text, client_id))
+    await core.tasks.drain()
+    return receipt.seq
+
+
+async def kinds_after(core: Core, conversation_id: str, seq: int) -> list[str]:
+    return [m.kind for m in await core.pipeline.messages_after(conversation_id, seq)]
+
+
+async def test_concurrent_messages_get_gapless_unique_sequence_numbers(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    receipts = await asyncio.gather(*(
+        core.pipeline.receive(Inbound(conversation.conversation_id, f"vraag {i}", f"c{i}"))
+        for i in range(20)))
+    await core.tasks.drain()
+    parent_seqs = sorted(r.seq for r in receipts)
+    messages = await core.pipeline.messages_after(conversation.conversation_id, 0)
+    assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
+    assert len(set(parent_seqs)) == 20
+
+
+async def test_a_resent_message_is_stored_once(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    first = await core.pipeline.receive(Inbound(conversation.conversation_id, "hallo", "abc"))
+    again = await core.pipeline.receive(Inbound(conversation.conversation_id, "hallo", "abc"))
+    await core.tasks.drain()
+    assert (again.seq, again.duplicate, first.duplicate) == (first.seq, True, False)
+    async with core.sessions() as session:
+        count = await session.scalar(select(func.count(Message.id)).where(
+            Message.conversation_id == conversation.conversation_id, Message.sender == "parent"))
+    assert count == 1
+
+
+async def test_bad_input_is_refused_and_nothing_is_stored(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", None, "nl")
+    for text in ("", "   ", "x" * 4001):
+        with pytest.raises(Invalid):
+            await core.pipeline.receive(Inbound(conversation.conversation_id, text, None))
+    with pytest.raises(NotFound):
+        await core.pipeline.receive(Inbound("no-such-conversation", "hallo", None))
+    assert await core.pipeline.messages_after(conversation.conversation_id, 0) == []
+
+
+async def test_faq_answer_and_helpful_feedback(core: Core) -> None:
+    entry = next(iter(core.faq.kb.entries.values()))
+    conversation = await core.pipeline.open_conversation("web", "borne", "nl")
+    seq = await ask(core, conversation.conversation_id, entry.question)
+    [answer] = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert (answer.kind, answer.actions["entry"]) == ("faq_answer", entry.id)
+    assert "{{" not in answer.text
+    await core.pipeline.feedback(conversation.conversation_id, answer.seq, True)
+    await core.pipeline.feedback(conversation.conversation_id, answer.seq, True)   # a resend
+    async with core.sessions() as session:
+        question = await session.scalar(select(Question))
+        kinds = (await session.scalars(select(QuestionEvent.kind).order_by(QuestionEvent.id))).all()
+        decision = await session.scalar(select(Message.decision).where(Message.seq == seq))
+    assert question.status == "faq_answered" and question.topic == entry.topic
+    assert kinds == ["received", "faq_answered", "faq_helpful"]
+    assert decision["entry"] == entry.id and decision["decision"] == "answer"
+    assert "runner_up" in decision and decision["score"] > 0
+
+
+async def test_unhelpful_answer_goes_to_the_queue(core: Core) -> None:
+    entry = next(iter(core.faq.kb.entries.values()))
+    conversation = await core.pipeline.open_conversation("web", "borne", "nl")
+    seq = await ask(core, conversation.conversation_id, entry.question)
+    [answer] = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    await core.pipeline.feedback(conversation.conversation_id, answer.seq, False)
+    assert await kinds_after(core, conversation.conversation_id, answer.seq) == ["queued"]
+    async with core.sessions() as session:
+        assert (await session.scalar(select(Question))).status == "waiting"
+
+
+async def test_out_of_scope_goes_to_an_adviser_with_a_promise(core: Core) -> None:
+    assert core.faq.decide(OUT_OF_SCOPE).outcome == "route"
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+    [queued] = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert queued.kind == "queued"
+    assert "Enschede" in queued.text and "11:00" in queued.text   # 10:00 + the 60-minute promise
+
+
+async def test_crisis_shows_emergency_numbers_and_jumps_the_queue(core: Core) -> None:
+    ordinary = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await ask(core, ordinary.conversation_id, OUT_OF_SCOPE)
+    crisis = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, crisis.conversation_id, CRISIS)
+    messages = await core.pipeline.messages_after(crisis.conversation_id, seq)
+    assert [m.kind for m in messages] == ["crisis", "queued"]
+    for number in ("112", "0800-2000", "0800-0113", "0800-0432"):
+        assert number in messages[0].text
+    assert not any(m.kind == "faq_answer" for m in messages)
+    adviser = await _adviser(core, "adviseur.enschede")
+    queue = await core.desk.queue(adviser)
+    assert queue[0]["crisis"] and queue[0]["crisis_category"]
+    async with core.sessions() as session:
+        question = await session.get(Question, queue[0]["id"])
+    assert question.priority == CRISIS_PRIORITY
+
+
+async def test_a_crisis_while_waiting_raises_priority(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+    seq = await ask(core, conversation.conversation_id, CRISIS)
+    assert await kinds_after(core, conversation.conversation_id, seq) == ["crisis"]
+    async with core.sessions() as session:
+        assert (await session.scalar(select(Question))).priority == CRISIS_PRIORITY
+
+
+async def test_unhandled_messages_are_handled_after_a_restart(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    async with core.sessions.begin() as session:
+        from adviceline.storage import repository as repo
+        await repo.add_message(session, conversation_id=conversation.conversation_id,
+                               sender="parent", body=OUT_OF_SCOPE, at=core.pipeline._clock.now(),
+                               handled=False)
+    assert await core.pipeline.handle_pending() == 1
+    assert await core.pipeline.handle_pending() == 0
+    assert "queued" in await kinds_after(core, conversation.conversation_id, 0)
+
+
+async def test_advisers_see_only_their_municipalities_until_the_desk_closes(
+        core: Core, clock: FrozenClock) -> None:
+    conversation = await core.pipeline.open_conversation("web", "hengelo", "nl")
+    await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+    hengelo = await _adviser(core, "adviseur.hengelo")
+    pool = await _adviser(core, "adviseur.regio")
+    assert len(await core.desk.queue(hengelo)) == 1
+    assert await core.desk.queue(pool) == []
+    clock.advance(hours=8)   # 18:00: Hengelo's desk has closed, the regional pool works
+    assert len(await core.desk.queue(pool)) == 1
+
+
+async def test_statistics_from_stored_events(core: Core, clock: FrozenClock) -> None:
+    adviser = await _adviser(core, "adviseur.enschede")
+    for minutes in (5, 10, 30, 60):
+        conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+        await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+        [item] = [q for q in await core.desk.queue(adviser) if q["status"] == "waiting"]
+        clock.advance(minutes=minutes)
+        await core.desk.claim(adviser, item["id"])
+        await core.desk.reply(adviser, item["id"], "Een antwoord.")
+        await core.desk.close(adviser, item["id"], "hulp-zoeken")
+    waiting = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await ask(core, waiting.conversation_id, OUT_OF_SCOPE)
+    elsewhere = await core.pipeline.open_conversation("web", "losser", "nl")
+    await ask(core, elsewhere.conversation_id, OUT_OF_SCOPE)
+
+    day = clock.now().astimezone(AMSTERDAM).date()
+    stats = await answer_stats(core.sessions, day, day, "enschede", AMSTERDAM)
+    assert (stats.received, stats.answered_by_adviser, stats.still_waiting) == (5, 4, 1)
+    assert stats.median_first_response_minutes == 10.0   # nearest rank of 5, 10, 30, 60
+    assert stats.p90_first_response_minutes == 60.0
+    region = await answer_stats(core.sessions, day, day, None, AMSTERDAM)
+    assert region.received == 6
+    yesterday = await answer_stats(core.sessions, day - timedelta(days=1),
+                                   day - timedelta(days=1), None, AMSTERDAM)
+    assert yesterday.received == 0
+
+
+async def _adviser(core: Core, username: str) -> Adviser:
+    from adviceline.storage import repository as repo
+
+    async with core.sessions() as session:
+        user = await repo.user_by_username(session, username)
+    assert user is not None
+    return Adviser.from_user(user)

@@ -1,0 +1,121 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL (when configured), a real app server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from adviceline.cli import DEMO_USERS_FILE
+from adviceline.clock import FrozenClock
+from adviceline.config import Config, Secret, load_config, load_demo_users
+from adviceline.web.app import create_app
+
+POSTGRES_ENV = "ADVICELINE_TEST_POSTGRES_URL"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# A Tuesday morning: every municipal desk in the default configuration is staffed.
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture(scope="session")
+def base_config() -> Config:
+    return load_demo_users(DEMO_USERS_FILE, load_config(environ={}))
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(TUESDAY_MORNING)
+
+
+async def _postgres_database(admin_url: str) -> tuple[str, str]:
+    import asyncpg
+
+    name = f"adviceline_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}", name
+
+
+async def _drop_postgres_database(admin_url: str, name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the configured PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'adviceline.db'}"
+        return
+    admin_url = os.environ.get(POSTGRES_ENV)
+    if not admin_url:
+        if os.environ.get("ADVICELINE_REQUIRE_POSTGRES"):
+            pytest.fail(f"ADVICELINE_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)")
+    url, name = await _postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(admin_url, name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'adviceline.db'}"
+
+
+@pytest.fixture
+def config(base_config: Config, database_url: str) -> Config:
+    return replace(base_config, database_url=Secret(database_url), secure_cookies=False)
+
+
+class RunningApp:
+    """The real app on a loopback port, with an HTTP client session of its own."""
+
+    def __init__(self, server: TestServer, http: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = http
+        self.app = server.app
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+    def ws_url(self, path: str) -> str:
+        return self.url(path).replace("http://", "ws://")
+
+    async def login(self, username: str, password: str) -> aiohttp.ClientSession:
+        """A separate browser-like session logged in as this user; returns it with its csrf."""
+        session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        response = await session.post(self.url("/login"), data={"username": username,
+                                                                "password": password},
+                                      allow_redirects=False)
+        assert response.status == 303, await response.text()
+        return session
+
+
+@pytest.fixture
+async def running(config: Config, clock: FrozenClock) -> AsyncIterator[RunningApp]:
+    app = create_app(config, clock=clock)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        yield RunningApp(server, http)
+    await server.close()

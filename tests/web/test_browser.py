@@ -1,0 +1,66 @@
+"""The parent's chat page in a real headless Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adviceline.web.keys import FAQ
+from tests.conftest import RunningApp
+
+CHROMIUM = os.environ.get("ADVICELINE_CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not shutil.which(CHROMIUM):
+        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("ADVICELINE_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+async def test_parent_asks_on_a_phone_and_sees_the_answer(running: RunningApp, browser) -> None:
+    entry = next(e for e in running.app[FAQ].kb.entries.values() if e.topic == "driftbuien")
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = await context.new_page()
+    await page.goto(running.url("/"))
+    await page.select_option("#municipality", "enschede")
+    await page.click("#start-form button[type=submit]")
+    await page.fill("#text", entry.question)
+    await page.click("#send-form button[type=submit]")
+
+    answer = page.locator("li.faq_answer")
+    await answer.wait_for(timeout=10_000)
+    text = await answer.inner_text()
+    first_line = next(line for line in entry.answer_nl.splitlines() if line.strip())
+    assert first_line.replace("*", "").strip()[:30] in text
+    assert await page.locator("li.faq_answer .feedback button").count() == 2
+
+    # Closing the tab and coming back in the same browser resumes the conversation.
+    await page.close()
+    page = await context.new_page()
+    await page.goto(running.url("/"))
+    await page.locator("li.faq_answer").wait_for(timeout=10_000)
+    assert await page.locator("li.parent").first.inner_text() == entry.question
+    assert "token" not in page.url
+    await context.close()
