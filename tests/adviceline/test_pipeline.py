@@ -26,7 +26,7 @@ from routing.queue import CRISIS_PRIORITY
 from tests.conftest import AMSTERDAM
 
 CRISIS = "mijn dochter van 15 zegt dat ze niet meer wil leven en ze heeft pillen verzameld"
-OUT_OF_SCOPE = "Hoeveel kinderbijslag krijg ik per kwartaal voor twee kinderen?"
+OUT_OF_SCOPE = "Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?"
 
 
 @dataclass
@@ -63,6 +63,13 @@ async def ask(core: Core, conversation_id: str, text: str, client_id: str | None
     receipt = await core.pipeline.receive(Inbound(conversation_id, text, client_id))
     await core.tasks.drain()
     return receipt.seq
+
+
+async def queue_question(core: Core, conversation_id: str, text: str) -> int:
+    """Ask, and if the FAQ offered anything, ask for an adviser as a parent would."""
+    seq = await ask(core, conversation_id, text)
+    await core.pipeline.ask_adviser(conversation_id)
+    return seq
 
 
 async def kinds_after(core: Core, conversation_id: str, seq: int) -> list[str]:
@@ -144,7 +151,7 @@ async def test_out_of_scope_goes_to_an_adviser_with_a_promise(core: Core) -> Non
 
 async def test_crisis_shows_emergency_numbers_and_jumps_the_queue(core: Core) -> None:
     ordinary = await core.pipeline.open_conversation("web", "enschede", "nl")
-    await ask(core, ordinary.conversation_id, OUT_OF_SCOPE)
+    await queue_question(core, ordinary.conversation_id, OUT_OF_SCOPE)
     crisis = await core.pipeline.open_conversation("web", "enschede", "nl")
     seq = await ask(core, crisis.conversation_id, CRISIS)
     messages = await core.pipeline.messages_after(crisis.conversation_id, seq)
@@ -162,7 +169,7 @@ async def test_crisis_shows_emergency_numbers_and_jumps_the_queue(core: Core) ->
 
 async def test_a_crisis_while_waiting_raises_priority(core: Core) -> None:
     conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
-    await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+    await queue_question(core, conversation.conversation_id, OUT_OF_SCOPE)
     seq = await ask(core, conversation.conversation_id, CRISIS)
     assert await kinds_after(core, conversation.conversation_id, seq) == ["crisis"]
     async with core.sessions() as session:
@@ -184,7 +191,7 @@ async def test_unhandled_messages_are_handled_after_a_restart(core: Core) -> Non
 async def test_advisers_see_only_their_municipalities_until_the_desk_closes(
         core: Core, clock: FrozenClock) -> None:
     conversation = await core.pipeline.open_conversation("web", "hengelo", "nl")
-    await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+    await queue_question(core, conversation.conversation_id, OUT_OF_SCOPE)
     hengelo = await _adviser(core, "adviseur.hengelo")
     pool = await _adviser(core, "adviseur.regio")
     assert len(await core.desk.queue(hengelo)) == 1
@@ -197,16 +204,16 @@ async def test_statistics_from_stored_events(core: Core, clock: FrozenClock) -> 
     adviser = await _adviser(core, "adviseur.enschede")
     for minutes in (5, 10, 30, 60):
         conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
-        await ask(core, conversation.conversation_id, OUT_OF_SCOPE)
+        await queue_question(core, conversation.conversation_id, OUT_OF_SCOPE)
         [item] = [q for q in await core.desk.queue(adviser) if q["status"] == "waiting"]
         clock.advance(minutes=minutes)
         await core.desk.claim(adviser, item["id"])
         await core.desk.reply(adviser, item["id"], "Een antwoord.")
         await core.desk.close(adviser, item["id"], "hulp-zoeken")
     waiting = await core.pipeline.open_conversation("web", "enschede", "nl")
-    await ask(core, waiting.conversation_id, OUT_OF_SCOPE)
+    await queue_question(core, waiting.conversation_id, OUT_OF_SCOPE)
     elsewhere = await core.pipeline.open_conversation("web", "losser", "nl")
-    await ask(core, elsewhere.conversation_id, OUT_OF_SCOPE)
+    await queue_question(core, elsewhere.conversation_id, OUT_OF_SCOPE)
 
     day = clock.now().astimezone(AMSTERDAM).date()
     stats = await answer_stats(core.sessions, day, day, "enschede", AMSTERDAM)

@@ -19,7 +19,7 @@ def bearer(token: str) -> dict[str, str]:
 
 async def test_post_and_list_messages_with_idempotent_client_ids(running: RunningApp) -> None:
     token = await open_conversation(running.http, running.url(""), "7511")
-    body = {"text": "Hoeveel kinderbijslag krijg ik?", "client_id": "m-1"}
+    body = {"text": "Hoe vraag ik kinderopvangtoeslag aan?", "client_id": "m-1"}
     first = await running.http.post(running.url("/api/v1/conversation/messages"), json=body,
                                     headers=bearer(token))
     again = await running.http.post(running.url("/api/v1/conversation/messages"), json=body,
@@ -81,7 +81,7 @@ async def test_reconnecting_socket_resumes_without_gaps_or_duplicates(
     token = await open_conversation(running.http, running.url(""))
     url = running.ws_url("/api/v1/conversation/ws")
     first = await ParentSocket.connect(running.http, url, token)
-    await first.ask("Hoeveel kinderbijslag krijg ik?", "q1")
+    await first.ask("Hoe vraag ik kinderopvangtoeslag aan?", "q1")
     await first.wait_for(lambda c: c.first_after(0, "queued"))
     seen = max(first.messages)
     await first.close()
@@ -90,7 +90,7 @@ async def test_reconnecting_socket_resumes_without_gaps_or_duplicates(
     await running.http.post(running.url("/api/v1/conversation/messages"), headers=bearer(token),
                             json={"text": "Nog een vraag over de toeslag", "client_id": "q2"})
     second = await ParentSocket.connect(running.http, url, token, last_seq=seen)
-    resent_seq = await second.ask("Hoeveel kinderbijslag krijg ik?", "q1")
+    resent_seq = await second.ask("Hoe vraag ik kinderopvangtoeslag aan?", "q1")
     assert resent_seq == 1 and second.acks["q1"]["duplicate"] is True
     await second.wait_for(lambda c: c.messages and max(c.messages) >= seen + 1)
     assert min(second.messages) == seen + 1            # resumes right after the last seen

@@ -29,7 +29,7 @@ const TEXTS = {
 };
 
 const KEY = { token: "adviceline.token", outbox: "adviceline.outbox", language: "adviceline.language" };
-language = localStorage.getItem(KEY.language) || "nl";
+let language = localStorage.getItem(KEY.language) || "nl";
 let socket = null;
 let lastSeq = 0;
 let retryMs = 500;
