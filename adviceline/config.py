@@ -88,6 +88,7 @@ class Config:
     devset: Path
     max_message_chars: int = 4000
     session_hours: int = 12
+    demo: bool = False   # serve --demo: demo logins and, on an empty database, demo history
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -232,7 +233,7 @@ def load_demo_users(path: Path, config: Config) -> Config:
     demo = _users(_Reader(raw), config.municipalities, allow_plain_passwords=True)
     users = config.users + demo
     _unique_usernames(users)
-    return replace(config, users=users)
+    return replace(config, users=users, demo=True)
 
 
 def _users(reader: _Reader, municipalities: Mapping[str, Municipality],

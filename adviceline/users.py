@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.config import UserConfig
@@ -15,6 +16,8 @@ from adviceline.storage.models import User
 
 async def sync_users(sessions: async_sessionmaker[AsyncSession],
                      users: Iterable[UserConfig]) -> None:
+    users = list(users)
+    configured_names = [u.username for u in users]
     async with sessions.begin() as session:
         for configured in users:
             user = await repo.user_by_username(session, configured.username)
@@ -35,3 +38,6 @@ async def sync_users(sessions: async_sessionmaker[AsyncSession],
             user.regional_pool = configured.regional_pool
             user.password_hash = password_hash or ""
             user.active = True
+        # Someone removed from the configuration can no longer log in.
+        await session.execute(update(User).where(User.username.not_in(configured_names))
+                              .values(active=False))

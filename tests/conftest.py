@@ -84,7 +84,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(base_config: Config, database_url: str) -> Config:
-    return replace(base_config, database_url=Secret(database_url), secure_cookies=False)
+    return replace(base_config, database_url=Secret(database_url), secure_cookies=False,
+                   demo=False)
 
 
 class RunningApp:

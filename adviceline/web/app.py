@@ -17,6 +17,7 @@ from adviceline.advisers import AdviserDesk
 from adviceline.channels import ParentPort
 from adviceline.clock import Clock, SystemClock
 from adviceline.config import Config
+from adviceline.demo import seed_demo_history
 from adviceline.faq import Faq
 from adviceline.notify import Notifier
 from adviceline.pipeline import Pipeline
@@ -87,6 +88,9 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     app[DESK] = AdviserDesk(sessions=app[SESSIONS], config=config, clock=clock,
                             notifier=notifier, topics=app[FAQ].kb.topics.keys())
     app[PARENT_PORT] = ParentPort(app[PIPELINE], notifier, config)
+    if config.demo:
+        seeded = await seed_demo_history(app[SESSIONS], app[FAQ], config, clock)
+        log.info("demo history", extra={"questions": seeded})
     recovered = await app[PIPELINE].handle_pending()
     if recovered:
         log.info("handled messages left over from the last run", extra={"count": recovered})

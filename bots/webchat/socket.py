@@ -117,10 +117,17 @@ class _Session:
 
     async def _delivery(self, conversation_id: str, last_seq: int) -> None:
         """Send every stored message after last_seq, in order, without gaps, as they arrive."""
-        while not self._socket.closed:
-            for message in await self._port.wait_for_messages(conversation_id, last_seq):
-                await self.send({"type": "message", **message.to_json()})
-                last_seq = message.seq
+        try:
+            while not self._socket.closed:
+                for message in await self._port.wait_for_messages(conversation_id, last_seq):
+                    await self.send({"type": "message", **message.to_json()})
+                    last_seq = message.seq
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception:
+            # The client reconnects and resumes from its last seq; nothing is lost.
+            log.exception("delivery to a web chat failed; closing the socket")
+            await self._close(1011, "delivery failed")
 
     async def _handle(self, conversation: ConversationView, frame: dict[str, Any]) -> None:
         kind = frame.get("type")

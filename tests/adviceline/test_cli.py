@@ -86,5 +86,8 @@ def test_serve_demo_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
     # The message was stored before it was acknowledged, and survives the restart.
     import sqlite3
     with sqlite3.connect(database) as connection:
-        stored = connection.execute("SELECT body FROM messages WHERE sender='parent'").fetchall()
-    assert stored == [(secret_text,)]
+        stored = {body for (body,) in connection.execute(
+            "SELECT body FROM messages WHERE sender='parent'")}
+    assert secret_text in stored
+    # Neither the demo history's questions nor ours reach the logs.
+    assert not any(body in err for body in stored)
