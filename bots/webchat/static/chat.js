@@ -36,7 +36,7 @@ let retryMs = 500;
 const shown = new Map();   // seq -> <li>
 
 const $ = (id) => document.getElementById(id);
-const t = (key) => TEXTS[language][key] || key;
+const t = (key) => (key in TEXTS[language] ? TEXTS[language][key] : key);
 
 function outbox() { return JSON.parse(localStorage.getItem(KEY.outbox) || "[]"); }
 function saveOutbox(items) { localStorage.setItem(KEY.outbox, JSON.stringify(items)); }
