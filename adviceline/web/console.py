@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from aiohttp import WSMsgType, web
@@ -117,7 +118,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
     await socket.prepare(request)
     notifier = request.app[NOTIFIER]
-    reader = request.app.loop.create_task(_drain(socket))
+    reader = asyncio.create_task(_drain(socket))
     try:
         while not socket.closed and not reader.done():
             wake = notifier.listen(QUEUE)

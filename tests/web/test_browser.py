@@ -64,3 +64,31 @@ async def test_parent_asks_on_a_phone_and_sees_the_answer(running: RunningApp, b
     assert await page.locator("li.parent").first.inner_text() == entry.question
     assert "token" not in page.url
     await context.close()
+
+
+async def test_adviser_answers_in_the_console_and_the_parent_sees_it(
+        running: RunningApp, browser) -> None:
+    parent = await (await browser.new_context()).new_page()
+    await parent.goto(running.url("/"))
+    await parent.fill("#postcode", "7511")
+    await parent.click("#start-form button[type=submit]")
+    await parent.fill("#text", "Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?")
+    await parent.click("#send-form button[type=submit]")
+    await parent.locator("li.queued").wait_for(timeout=10_000)
+
+    console = await (await browser.new_context()).new_page()
+    await console.goto(running.url("/console"))
+    await console.fill("input[name=username]", "adviseur.enschede")
+    await console.fill("input[name=password]", "demo-enschede")
+    await console.click("button[type=submit]")
+    await console.wait_for_url("**/console")
+    await console.locator("#queue li button").first.click()
+    await console.click("#claim")
+    await console.locator("#reply-form").wait_for(state="visible", timeout=10_000)
+    await console.fill("#reply", "Kijk eens op de site van de Belastingdienst; bel ons gerust.")
+    await console.click("#reply-form button[type=submit]")
+
+    reply = parent.locator("li.adviser")
+    await reply.wait_for(timeout=10_000)
+    assert "Belastingdienst" in await reply.inner_text()
+    assert "Anouk (Enschede)" in await reply.inner_text()

@@ -23,6 +23,12 @@ function element(tag, className, text) {
   return el;
 }
 
+function waited(minutes) {
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} uur`;
+  return `${Math.round(minutes / 1440)} dagen`;
+}
+
 async function refreshQueue() {
   const { questions } = await api("/console/api/queue");
   const list = $("queue");
@@ -33,7 +39,7 @@ async function refreshQueue() {
     li.dataset.question = q.id;
     const button = element("button", "link");
     button.type = "button";
-    button.textContent = `${q.crisis ? "CRISIS · " : ""}${q.municipality_name || "onbekende gemeente"} · ${q.waiting_minutes} min · ${q.status === "claimed" ? "opgepakt door " + q.claimed_by_name : "wacht"}`;
+    button.textContent = `${q.crisis ? "CRISIS · " : ""}${q.municipality_name || "onbekende gemeente"} · ${waited(q.waiting_minutes)} · ${q.status === "claimed" ? "opgepakt door " + q.claimed_by_name : "wacht"}`;
     button.addEventListener("click", () => open(q.id));
     li.appendChild(button);
     li.appendChild(element("p", "preview", q.preview));
