@@ -105,9 +105,12 @@ class Config:
 
     def offer_for(self, municipality: str | None, language: str) -> dict[str, str]:
         """The placeholder values for an answer to a parent of this municipality."""
-        source = self.municipalities[municipality].offer if municipality in self.municipalities \
-            else self.general_offer
-        return dict(source[language])
+        general = self.general_offer[language]
+        own = self.municipalities.get(municipality) if municipality else None
+        if own is None:
+            return dict(general)
+        # What a municipality has not filled in reads as the region's general wording.
+        return {name: own.offer[language].get(name) or text for name, text in general.items()}
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -135,39 +138,39 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
     matcher = reader.table("matcher")
     kb = reader.table("knowledge_base")
 
-    time_zone = region.str("time_zone", "Europe/Amsterdam")
+    time_zone = region.string("time_zone", "Europe/Amsterdam")
     municipalities = _municipalities(reader, time_zone)
     names = {m.name.casefold(): m.id for m in municipalities.values()}
-    postcodes_file = _path(region.str("postcodes_file", "data/nl-postcodes-pc4.csv"), base_dir)
+    postcodes_file = _path(region.string("postcodes_file", "data/nl-postcodes-pc4.csv"), base_dir)
     postcodes = _postcodes(postcodes_file, names, "region.postcodes_file")
 
     pool = region.table("regional_pool")
     desks = Desks(
         municipalities={m.id: m.desk_hours for m in municipalities.values()},
         regional_pool=_desk_hours(pool.table("desk_hours"), time_zone, pool.key("desk_hours")),
-        answer_within=timedelta(minutes=region.int("answer_within_minutes", 60, minimum=1)),
+        answer_within=timedelta(minutes=region.integer("answer_within_minutes", 60, minimum=1)),
     )
     general_offer = _offer(region.table("offer"), "region.offer", required=True)
     users = _users(reader, municipalities, allow_plain_passwords=False)
 
     settings = MatcherSettings(
-        answer_threshold=matcher.float("answer_threshold", MatcherSettings.answer_threshold),
-        suggest_threshold=matcher.float("suggest_threshold", MatcherSettings.suggest_threshold),
-        answer_margin=matcher.float("answer_margin", MatcherSettings.answer_margin),
-        max_suggestions=matcher.int("max_suggestions", MatcherSettings.max_suggestions, minimum=1),
+        answer_threshold=matcher.number("answer_threshold", MatcherSettings.answer_threshold),
+        suggest_threshold=matcher.number("suggest_threshold", MatcherSettings.suggest_threshold),
+        answer_margin=matcher.number("answer_margin", MatcherSettings.answer_margin),
+        max_suggestions=matcher.integer("max_suggestions", MatcherSettings.max_suggestions, minimum=1),
     )
     if settings.suggest_threshold > settings.answer_threshold:
         raise ConfigError("matcher.suggest_threshold: must not be above matcher.answer_threshold")
 
-    public_origin = service.str("public_origin", "") or None
+    public_origin = service.string("public_origin", "") or None
     return Config(
-        host=service.str("host", "127.0.0.1"),
-        port=_port(service.int("port", 8080), "service.port"),
+        host=service.string("host", "127.0.0.1"),
+        port=_port(service.integer("port", 8080), "service.port"),
         public_origin=public_origin.rstrip("/") if public_origin else None,
-        secure_cookies=service.bool("secure_cookies", True),
+        secure_cookies=service.boolean("secure_cookies", True),
         database_url=Secret(_database_url(
-            database.str("url", "sqlite+aiosqlite:///adviceline.db"), "database.url")),
-        region_name=region.str("name", "regio"),
+            database.string("url", "sqlite+aiosqlite:///adviceline.db"), "database.url")),
+        region_name=region.string("name", "regio"),
         time_zone=time_zone,
         municipalities=municipalities,
         postcodes=postcodes,
@@ -175,11 +178,11 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
         general_offer=general_offer,
         users=users,
         matcher=settings,
-        entries_dir=_path(kb.str("entries_dir", ""), base_dir) or DEFAULT_ENTRIES_DIR,
-        topics_file=_path(kb.str("topics_file", ""), base_dir) or DEFAULT_TOPICS_FILE,
-        devset=_path(kb.str("devset", ""), base_dir) or DEFAULT_DEVSET,
-        max_message_chars=service.int("max_message_chars", 4000, minimum=1),
-        session_hours=service.int("session_hours", 12, minimum=1),
+        entries_dir=_path(kb.string("entries_dir", ""), base_dir) or DEFAULT_ENTRIES_DIR,
+        topics_file=_path(kb.string("topics_file", ""), base_dir) or DEFAULT_TOPICS_FILE,
+        devset=_path(kb.string("devset", ""), base_dir) or DEFAULT_DEVSET,
+        max_message_chars=service.integer("max_message_chars", 4000, minimum=1),
+        session_hours=service.integer("session_hours", 12, minimum=1),
     )
 
 
@@ -189,12 +192,12 @@ def _municipalities(reader: _Reader, time_zone: str) -> dict[str, Municipality]:
     if not tables:
         raise ConfigError("municipality: at least one [[municipality]] is needed")
     for table in tables:
-        municipality_id = table.str("id")
+        municipality_id = table.string("id")
         if municipality_id in result:
             raise ConfigError(f"{table.key('id')}: {municipality_id!r} appears more than once")
         result[municipality_id] = Municipality(
             id=municipality_id,
-            name=table.str("name"),
+            name=table.string("name"),
             desk_hours=_desk_hours(table.table("desk_hours"), time_zone, table.key("desk_hours")),
             offer=_offer(table.table("offer"), table.key("offer"), required=False),
         )
@@ -206,7 +209,7 @@ def _desk_hours(table: _Reader, time_zone: str, key: str) -> DeskHours:
             if day != "public_holidays"}
     try:
         return DeskHours.from_mapping(week, time_zone,
-                                      closed_on_public_holidays=not table.bool("public_holidays",
+                                      closed_on_public_holidays=not table.boolean("public_holidays",
                                                                                False))
     except DeskHoursError as exc:
         raise ConfigError(f"{key}: {exc}") from exc
@@ -216,7 +219,7 @@ def _offer(table: _Reader, key: str, required: bool) -> dict[str, dict[str, str]
     offer: dict[str, dict[str, str]] = {}
     for language in ("nl", "en"):
         values = table.table(language)
-        offer[language] = {name: values.str(name, "" if not required else None)
+        offer[language] = {name: values.string(name, "" if not required else None)
                            for name in PLACEHOLDERS if name != "openingstijden"}
     unknown = set(table.keys()) - {"nl", "en"}
     if unknown:
@@ -254,7 +257,7 @@ def _unique_usernames(users: tuple[UserConfig, ...]) -> None:
 
 def _user(table: _Reader, municipalities: Mapping[str, Municipality],
           allow_plain_password: bool) -> UserConfig:
-    role = table.str("role")
+    role = table.string("role")
     if role not in ROLES:
         raise ConfigError(f"{table.key('role')}: {role!r} is not one of {', '.join(ROLES)}")
     scope = tuple(table.str_list("municipalities"))
@@ -262,8 +265,8 @@ def _user(table: _Reader, municipalities: Mapping[str, Municipality],
         if municipality not in municipalities:
             raise ConfigError(f"{table.key('municipalities')}: unknown municipality "
                               f"{municipality!r}")
-    password_hash = table.str("password_hash", "") or None
-    password = table.str("password", "") or None
+    password_hash = table.string("password_hash", "") or None
+    password = table.string("password", "") or None
     if password and not allow_plain_password:
         raise ConfigError(f"{table.key('password')}: plain passwords are for demo users only; "
                           f"use password_hash (made by 'adviceline hash-password')")
@@ -271,11 +274,11 @@ def _user(table: _Reader, municipalities: Mapping[str, Municipality],
         raise ConfigError(f"{table.key('password_hash')}: missing (make one with "
                           f"'adviceline hash-password')")
     return UserConfig(
-        username=table.str("username"),
-        display_name=table.str("name", table.str("username")),
+        username=table.string("username"),
+        display_name=table.string("name", table.string("username")),
         role=role,
         municipalities=scope,
-        regional_pool=table.bool("regional_pool", False),
+        regional_pool=table.boolean("regional_pool", False),
         password_hash=password_hash,
         password=Secret(password) if password else None,
     )
@@ -344,19 +347,19 @@ class _Reader:
             raise ConfigError(f"{self.key(name)}: expected {what}, got {value!r}")
         return value
 
-    def str(self, name: str, default: str | None = _MISSING) -> str:
+    def string(self, name: str, default: str | None = _MISSING) -> str:
         return self._get(name, default, str, "a string")  # type: ignore[no-any-return]
 
-    def int(self, name: str, default: int | None = _MISSING, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int | None = _MISSING, minimum: int | None = None) -> int:
         value: int = self._get(name, default, int, "a whole number")
         if minimum is not None and value < minimum:
             raise ConfigError(f"{self.key(name)}: must be at least {minimum}, got {value}")
         return value
 
-    def float(self, name: str, default: float | None = _MISSING) -> float:
+    def number(self, name: str, default: float | None = _MISSING) -> float:
         return float(self._get(name, default, (int, float), "a number"))
 
-    def bool(self, name: str, default: bool | None = _MISSING) -> bool:
+    def boolean(self, name: str, default: bool | None = _MISSING) -> bool:
         return self._get(name, default, bool, "true or false")  # type: ignore[no-any-return]
 
     def str_list(self, name: str) -> list[str]:

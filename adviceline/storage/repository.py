@@ -41,7 +41,7 @@ async def allocate_seq(session: AsyncSession, conversation_id: str) -> int:
     )
     if seq is None:
         raise LookupError(conversation_id)
-    return seq
+    return int(seq)
 
 
 async def add_message(session: AsyncSession, *, conversation_id: str, sender: str, body: str,

@@ -40,10 +40,7 @@ def same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    allowed = {f"{request.scheme}://{request.host}"}
-    if request.app[CONFIG].public_origin:
-        allowed.add(request.app[CONFIG].public_origin)
-    return origin in allowed
+    return origin in (f"{request.scheme}://{request.host}", request.app[CONFIG].public_origin)
 
 
 async def current_staff(request: web.Request) -> Staff | None:

@@ -15,7 +15,7 @@ from adviceline.pipeline import Pipeline
 from adviceline.tasks import BackgroundTasks
 
 CONFIG = web.AppKey("config", Config)
-CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 FAQ = web.AppKey("faq", Faq)

@@ -6,5 +6,5 @@ from aiohttp import web
 
 from adviceline.channels import ParentPort
 
-PORT = web.AppKey("webchat_port", Callable[[], ParentPort])
+PORT: web.AppKey[Callable[[], ParentPort]] = web.AppKey("webchat_port")
 CHANNEL = "web"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERROR = {"$ref": "#/components/responses/Error"}
-_AUTH = [{"conversationToken": []}]
+_ERROR: dict[str, Any] = {"$ref": "#/components/responses/Error"}
+_AUTH: list[dict[str, list[str]]] = [{"conversationToken": []}]
 
 
 def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
