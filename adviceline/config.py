@@ -157,7 +157,8 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
         answer_threshold=matcher.number("answer_threshold", MatcherSettings.answer_threshold),
         suggest_threshold=matcher.number("suggest_threshold", MatcherSettings.suggest_threshold),
         answer_margin=matcher.number("answer_margin", MatcherSettings.answer_margin),
-        max_suggestions=matcher.integer("max_suggestions", MatcherSettings.max_suggestions, minimum=1),
+        max_suggestions=matcher.integer("max_suggestions", MatcherSettings.max_suggestions,
+                                        minimum=1),
     )
     if settings.suggest_threshold > settings.answer_threshold:
         raise ConfigError("matcher.suggest_threshold: must not be above matcher.answer_threshold")

@@ -148,27 +148,47 @@ BLACKMAIL = _words(
 
 @dataclass(frozen=True)
 class _Rule:
-    """Fires when every pattern matches: in one sentence, or anywhere in the message."""
+    """Fires when every pattern matches: in one sentence, or anywhere in the message.
+
+    `anchor` is the rule's most telling part, tried on the whole message first: most messages
+    fail there, which keeps detection fast.
+    """
 
     name: str
     category: str
     patterns: tuple[re.Pattern[str], ...]
     whole_message: bool = False
+    anchor: re.Pattern[str] | None = None
 
     def fires(self, sentences: list[str], message: str) -> bool:
+        if self.anchor is not None and not self.anchor.search(message):
+            return False
         if self.whole_message:
             return all(pattern.search(message) for pattern in self.patterns)
         return any(all(p.search(sentence) for p in self.patterns) for sentence in sentences)
 
 
+def _is_generic(part: str) -> bool:
+    """Word classes that occur in most messages (people, pronouns) and the gaps between words."""
+    return part in _GENERIC_PARTS or part.startswith(("(?: [a-z0-9]+)", "(?: (?!"))
+
+
+def _anchor(parts: tuple[str, ...]) -> re.Pattern[str] | None:
+    telling = [part for part in parts if not _is_generic(part)]
+    return re.compile(telling[0]) if telling and len(parts) > 1 else None
+
+
 def _rule(name: str, category: str, *parts: str) -> _Rule:
     """A rule whose parts must follow each other in one sentence; each part is its own group."""
-    return _Rule(name, category, (re.compile("".join(f"(?:{part})" for part in parts)),))
+    pattern = re.compile("".join(f"(?:{part})" for part in parts))
+    return _Rule(name, category, (pattern,), anchor=_anchor(parts))
 
 
 def _together(name: str, category: str, *patterns: str, whole_message: bool = False) -> _Rule:
     """A rule whose patterns must all occur, in any order, in one sentence (or the message)."""
-    return _Rule(name, category, tuple(re.compile(p) for p in patterns), whole_message)
+    ordered = sorted(patterns, key=_is_generic)  # the telling patterns first: all() stops early
+    return _Rule(name, category, tuple(re.compile(p) for p in ordered), whole_message,
+                 anchor=_anchor(tuple(ordered)))
 
 
 CHILD_WORD = _words(_CHILD_NOUNS)
@@ -206,6 +226,11 @@ ADULT_STRANGER = (
 CONTACT = _words(
     "afspreken ontmoeten meet meeting fotos foto pictures photos pics naakt* nude* webcam "
     "cadeautjes gifts geheim secret"
+)
+
+_GENERIC_PARTS: frozenset[str] = frozenset(
+    (ADULT, CHILD, MY_CHILD, PARTNER, SELF, ME, CHILD_WORD, YOUNG_CHILD, CAREGIVER,
+     CHILD_WORD + r"|\b(?:hem|haar|him|her)\b", PARTNER + r"|\bex\b", NONPARENT_ADULT)
 )
 
 _RULES: tuple[_Rule, ...] = (

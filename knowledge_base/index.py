@@ -1,24 +1,29 @@
 """The matcher's precomputed view of the entries: analysed phrasings, term weights, typo repair.
 
 A phrasing or question becomes a set of terms (lemma + stem, synonym concept, age group). Terms are
-weighted by how few entries use them (idf). A word of the parent that no phrasing has is repaired
-when it is a misspelling of a known word (rapidfuzz) or split when it is a compound of known words.
+weighted by how few entries use them (idf). Besides the phrasings, each entry has two weaker bags of
+terms: its own answer text and its topic's title and description. A word of the parent that no
+entry has is repaired when it is a misspelling of a known word (rapidfuzz) or split when it is a
+Dutch compound of known words ("slaapregressie").
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import simplemma
 from rapidfuzz import fuzz, process
 
 from knowledge_base.model import KnowledgeBase
 from knowledge_base.normalise import (
+    _STEMMERS,
     age_groups,
     detect_language,
+    fold,
     is_known_word,
     is_stop_word,
     stem,
@@ -29,32 +34,53 @@ from knowledge_base.synonyms import SYNONYM_GROUPS
 AGE_TERM_PREFIX = "age:"
 CONCEPT_PREFIX = "c:"
 _MIN_REPAIR_LENGTH = 5
-_MIN_COMPOUND_PART = 3
+_MIN_COMPOUND_PART = 4
+_REPAIR_CACHE_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class _SynonymMaps:
+    surface: dict[str, str]  # folded word -> concept
+    lemma_stem: dict[tuple[str, str], str]  # (language, lemma stem) of base-form members
+    plain_stem: dict[tuple[str, str], str]  # (language, Snowball stem without lemma)
 
 
 @lru_cache(maxsize=1)
-def synonym_map() -> dict[tuple[str, str], str]:
-    """(language, stem) -> concept term, from SYNONYM_GROUPS."""
-    mapping: dict[tuple[str, str], str] = {}
+def _synonym_maps() -> _SynonymMaps:
+    surface: dict[str, str] = {}
+    lemma_stem: dict[tuple[str, str], str] = {}
+    plain_stem: dict[tuple[str, str], str] = {}
     for concept, (dutch, english) in SYNONYM_GROUPS.items():
+        term = CONCEPT_PREFIX + concept
         for language, spec in (("nl", dutch), ("en", english)):
-            for word in spec.split():
-                for part in (word.replace("_", ""), ):
-                    mapping.setdefault((language, stem(part, language)), CONCEPT_PREFIX + concept)
-    return mapping
+            for member in spec.split():
+                word = fold(member.replace("_", ""))
+                surface.setdefault(word, term)
+                plain_stem.setdefault((language, _STEMMERS[language].stemWord(word)), term)
+                # Only base forms by stem: "gegevens" lemmatises to "geven" and would catch "geeft".
+                if fold(simplemma.lemmatize(word, lang=language)) == word:
+                    lemma_stem.setdefault((language, stem(word, language)), term)
+    return _SynonymMaps(surface, lemma_stem, plain_stem)
 
 
+@lru_cache(maxsize=200_000)
 def word_term(word: str, language: str) -> str:
-    """The term of one word: its synonym concept, else its stem."""
-    stemmed = stem(word, language)
-    return synonym_map().get((language, stemmed), stemmed)
+    """The term of one word: its synonym concept, else its lemma stem."""
+    maps = _synonym_maps()
+    concept = maps.surface.get(word)
+    if concept is None:
+        concept = maps.lemma_stem.get((language, stem(word, language)))
+    if concept is None:
+        concept = maps.plain_stem.get((language, _STEMMERS[language].stemWord(word)))
+    return concept if concept is not None else stem(word, language)
 
 
 @dataclass(frozen=True)
 class Analysis:
     language: str
     terms: tuple[str, ...]  # distinct, in order of first appearance
-    unknown: tuple[str, ...]  # words no phrasing has and that could not be repaired
+    unknown: tuple[str, ...]  # words no entry has and that could not be repaired
+    words: tuple[str, ...] = ()  # the content words as written (folded), for character n-grams
 
 
 @dataclass(frozen=True)
@@ -62,7 +88,6 @@ class Document:
     entry: int  # index into TermIndex.entry_ids
     terms: frozenset[str]
     weight: float  # sum of idf of its terms
-    text: str  # its terms joined, for rapidfuzz scorers
     source: str | None  # the phrasing it was made from; None for the entry's own questions
 
 
@@ -84,20 +109,45 @@ class TermIndex:
             for text, _language, _is_phrasing in texts:
                 lexicon.update(words(text))
             lexicon.update(words(entry.answer_nl))
-        # Surface words of the phrasings: misspelt words are repaired towards these.
-        self._lexicon = frozenset(word for word in lexicon if len(word) >= _MIN_COMPOUND_PART)
+            lexicon.update(words(entry.answer_en))
+        for topic in kb.topics.values():
+            lexicon.update(words(topic.title))
+            lexicon.update(words(topic.about))
+        lexicon = {w for w in lexicon if not w.isdigit() and not is_stop_word(w, "nl")}
+        # Terms any text of the knowledge base uses: the parts a compound may be split into.
+        self._part_terms: frozenset[str] = frozenset(
+            word_term(w, lang) for w in lexicon for lang in ("nl", "en")
+            if len(w) >= _MIN_COMPOUND_PART
+        )
+
         raw_docs: list[tuple[int, tuple[str, ...], str | None]] = []
         for entry_index, texts in enumerate(texts_per_entry):
             for text, language, is_phrasing in texts:
-                terms = self._document_terms(text, language)
+                terms = self._text_terms(text, language)
                 raw_docs.append((entry_index, terms, text if is_phrasing else None))
-        self.vocabulary: frozenset[str] = frozenset(t for _, terms, _ in raw_docs for t in terms)
-        entry_terms: list[set[str]] = [set() for _ in self.entry_ids]
+        entry_tf: list[dict[str, int]] = [defaultdict(int) for _ in self.entry_ids]
         for entry_index, terms, _source in raw_docs:
-            entry_terms[entry_index].update(terms)
+            for term in terms:
+                entry_tf[entry_index][term] += 1
+        self.answer_terms: tuple[frozenset[str], ...] = tuple(
+            frozenset(self._text_terms(kb.entries[e].answer_nl, "nl"))
+            | frozenset(self._text_terms(kb.entries[e].answer_en, "en"))
+            for e in self.entry_ids
+        )
+        topic_terms = {
+            topic.id: frozenset(self._text_terms(topic.title, "nl"))
+            | frozenset(self._text_terms(topic.about, "en"))
+            for topic in kb.topics.values()
+        }
+        self.topic_terms: tuple[frozenset[str], ...] = tuple(
+            topic_terms.get(topic, frozenset()) for topic in self.entry_topics
+        )
+
+        # Document frequency over everything an entry says (phrasings, answer, topic): the
+        # longer texts give steadier weights than the phrasings alone.
         document_frequency: dict[str, int] = defaultdict(int)
-        for terms_of_entry in entry_terms:
-            for term in terms_of_entry:
+        for entry_index, tf in enumerate(entry_tf):
+            for term in set(tf) | self.answer_terms[entry_index] | self.topic_terms[entry_index]:
                 document_frequency[term] += 1
         count = max(len(self.entry_ids), 1)
         self.idf: dict[str, float] = {
@@ -105,13 +155,13 @@ class TermIndex:
             for term, df in document_frequency.items()
         }
         self.max_idf = max(self.idf.values(), default=1.0)
-        self.entry_terms: tuple[frozenset[str], ...] = tuple(frozenset(t) for t in entry_terms)
+        self.vocabulary: frozenset[str] = frozenset(t for tf in entry_tf for t in tf)
+        self.entry_tf: tuple[dict[str, int], ...] = tuple(dict(tf) for tf in entry_tf)
         self.documents: tuple[Document, ...] = tuple(
             Document(
                 entry=entry_index,
                 terms=frozenset(terms),
                 weight=sum(self.idf[t] for t in set(terms)),
-                text=" ".join(sorted(set(terms))),
                 source=source,
             )
             for entry_index, terms, source in raw_docs
@@ -122,20 +172,26 @@ class TermIndex:
             for term in document.terms:
                 postings[term].append(doc_index)
         self.postings: dict[str, tuple[int, ...]] = {t: tuple(d) for t, d in postings.items()}
-        self.entry_documents: tuple[tuple[int, ...], ...] = tuple(
-            tuple(i for i, d in enumerate(self.documents) if d.entry == e)
-            for e in range(len(self.entry_ids))
+        # Entries whose answer or topic text has a term, for the weaker evidence.
+        extra: dict[str, set[int]] = defaultdict(set)
+        for entry_index in range(len(self.entry_ids)):
+            for term in self.answer_terms[entry_index] | self.topic_terms[entry_index]:
+                extra[term].add(entry_index)
+        self.extra_postings: dict[str, tuple[int, ...]] = {t: tuple(e) for t, e in extra.items()}
+        self._known_terms = self.vocabulary | frozenset(extra)
+        surface = sorted(
+            w for w in lexicon if len(w) >= _MIN_REPAIR_LENGTH - 2
         )
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(self._lexicon):
+        for word in surface:
             self._surface_by_length[len(word)].append(word)
         self._repair_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # analysis -------------------------------------------------------------------------------------
-    def _document_terms(self, text: str, language: str) -> tuple[str, ...]:
+    def _text_terms(self, text: str, language: str) -> tuple[str, ...]:
         terms: list[str] = []
         for word in words(text):
-            if is_stop_word(word, language) or word.isdigit():
+            if is_stop_word(word, language) or word.isdigit() or len(word) < 2:
                 continue
             terms.append(word_term(word, language))
             terms.extend(self._compound_parts(word, language))
@@ -143,19 +199,22 @@ class TermIndex:
         return tuple(dict.fromkeys(terms))
 
     def _compound_parts(self, word: str, language: str) -> list[str]:
-        """Terms of the two known words a Dutch compound is made of ("slaapprobleem")."""
-        if language != "nl" or len(word) < 2 * _MIN_COMPOUND_PART + 1:
+        """Terms of the two known words a Dutch compound is made of ("slaapregressie")."""
+        if language != "nl" or len(word) < 2 * _MIN_COMPOUND_PART:
             return []
-        best: list[str] = []
-        for split in range(len(word) - _MIN_COMPOUND_PART, _MIN_COMPOUND_PART - 1, -1):
+        for split in range(_MIN_COMPOUND_PART, len(word) - _MIN_COMPOUND_PART + 1):
             head, tail = word[:split], word[split:]
-            if tail not in self._lexicon:
+            tail_term = word_term(tail, "nl")
+            if tail_term not in self._part_terms or is_stop_word(tail, "nl"):
                 continue
-            for candidate in (head, head[:-1] if head.endswith(("s", "e")) else None):
-                if candidate and len(candidate) >= _MIN_COMPOUND_PART and candidate in self._lexicon:
-                    best = [word_term(candidate, language), word_term(tail, language)]
-                    return best
-        return best
+            heads = [head]
+            if head.endswith(("s", "e")) and len(head) > _MIN_COMPOUND_PART:
+                heads.append(head[:-1])
+            for candidate in heads:
+                head_term = word_term(candidate, "nl")
+                if head_term in self._part_terms and not is_stop_word(candidate, "nl"):
+                    return [head_term, tail_term]
+        return []
 
     def analyse(self, text: str) -> Analysis:
         """The parent's message as terms, with misspellings and compounds repaired."""
@@ -163,52 +222,56 @@ class TermIndex:
         language = detect_language(tokens)
         terms: list[str] = []
         unknown: list[str] = []
+        content: list[str] = []
         for word in tokens:
-            if is_stop_word(word, language) or word.isdigit():
+            if is_stop_word(word, language) or word.isdigit() or len(word) < 2:
                 continue
+            content.append(word)
             repaired = self._repair(word, language)
             if repaired:
                 terms.extend(repaired)
             else:
                 unknown.append(word)
         terms.extend(AGE_TERM_PREFIX + group for group in age_groups(text))
-        return Analysis(language, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(unknown)))
+        return Analysis(
+            language, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(unknown)), tuple(content)
+        )
 
     def _repair(self, word: str, language: str) -> tuple[str, ...]:
         key = (word, language)
         cached = self._repair_cache.get(key)
         if cached is None:
             cached = self._repair_uncached(word, language)
-            if len(self._repair_cache) < 100_000:
+            if len(self._repair_cache) < _REPAIR_CACHE_SIZE:
                 self._repair_cache[key] = cached
         return cached
 
     def _repair_uncached(self, word: str, language: str) -> tuple[str, ...]:
         term = word_term(word, language)
-        if term in self.vocabulary:
+        if term in self._known_terms:
             return (term,)
         other = "en" if language == "nl" else "nl"
         other_term = word_term(word, other)
-        if other_term in self.vocabulary and other_term.startswith(CONCEPT_PREFIX):
+        if other_term in self._known_terms:
             return (other_term,)
-        parts = [t for t in self._compound_parts(word, "nl") if t in self.vocabulary]
-        if parts:
+        parts = [t for t in self._compound_parts(word, "nl") if t in self._known_terms]
+        if len(parts) == 2:
             return tuple(parts)
         if len(word) >= _MIN_REPAIR_LENGTH:
-            known = is_known_word(word, language)
-            cutoff = 90.0 if known else 80.0
+            # A real word is left alone unless the match is very close: "slaapt" is not "slaat".
+            known = is_known_word(word, language) or is_known_word(word, other)
             if not known or len(word) >= 7:
                 candidates: list[str] = []
                 for length in range(len(word) - 2, len(word) + 3):
                     candidates.extend(self._surface_by_length.get(length, ()))
-                match = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+                match = process.extractOne(
+                    word, candidates, scorer=fuzz.ratio, score_cutoff=90.0 if known else 80.0
+                )
                 if match:
                     for lang in (language, other):
                         repaired = word_term(match[0], lang)
-                        if repaired in self.vocabulary:
+                        if repaired in self._known_terms:
                             return (repaired,)
-        if term in self.idf:
-            return (term,)
         return ()
 
     def weight(self, term: str) -> float:
@@ -221,6 +284,3 @@ class TermIndex:
             for doc_index in self.postings.get(term, ()):
                 hits[doc_index].append(term)
         return hits
-
-    def topics(self) -> Sequence[str]:
-        return self.entry_topics

@@ -11,25 +11,32 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+import numpy as np
 
 from knowledge_base.crisis import CrisisSignal, detect_crisis
 from knowledge_base.index import Analysis, TermIndex
+from knowledge_base.ngrams import TopicNgrams
 from knowledge_base.model import KnowledgeBase
 
 OUTCOMES: tuple[str, ...] = ("answer", "suggest", "route", "crisis")
 MAX_CANDIDATES = 5
 MAX_MATCH_CHARACTERS = 2_000
+MIN_PHRASING_IDF = 0.3
 
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    answer_threshold: float = 55.0  # score 0..100 at/above which (with the margin) we answer
-    suggest_threshold: float = 30.0  # at/above which we suggest
-    answer_margin: float = 8.0  # best must beat the best entry of another topic by this much
+    answer_threshold: float = 60.0  # score 0..100 at/above which (with the margin) we answer
+    suggest_threshold: float = 25.0  # at/above which we suggest
+    answer_margin: float = 20.0  # best must beat the best entry of another topic by this much
     max_suggestions: int = 3
-    unknown_word_weight: float = 0.6  # share of the highest idf a word no entry has counts for
-    fuzzy_weight: float = 0.2  # share of the rapidfuzz token score in a phrasing's score
+    unknown_word_weight: float = 2.0  # weight of a word no entry knows (idf runs 0.1-4.6)
+    phrasing_weight: float = 0.3  # evidence from the best single phrasing
+    phrasings_weight: float = 0.5  # from all phrasings of the entry together
+    answer_weight: float = 0.1  # from the entry's answer text
+    topic_weight: float = 0.1  # from the topic's title and description
+    phrasing_saturation: float = 1.0  # tf / (tf + this): a term in many phrasings counts more
+    ngram_weight: float = 0.5  # character 4-gram similarity to the topic's text (0..1, scaled)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,9 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatcherSettings()
         self.index = TermIndex(kb)
+        self._evidence = _EvidenceMatrix(self.index, self.settings)
+        self._phrasings = _PhrasingMatrix(self.index)
+        self._ngrams = TopicNgrams(kb, self.index)
 
     def decide(self, text: str) -> Decision:
         if not isinstance(text, str):
@@ -91,10 +101,7 @@ class Matcher:
         if best is None:
             return Decision("route", None, None, 0.0, None, (), None, analysis.language)
         outcome = self._outcome(best, runner_up)
-        shown = candidates if outcome != "suggest" else candidates[: self.settings.max_suggestions]
-        if outcome == "suggest":
-            shown = candidates
-        return Decision(outcome, best.entry, best.topic, best.score, runner_up, shown, None,
+        return Decision(outcome, best.entry, best.topic, best.score, runner_up, candidates, None,
                         analysis.language)
 
     def _outcome(self, best: Candidate, runner_up: Candidate | None) -> str:
@@ -107,50 +114,112 @@ class Matcher:
         return "route"
 
     def rank(self, analysis: Analysis, exclude_document: int | None = None) -> list[Candidate]:
-        """Entries with any term in common with the question, best first.
+        """Entries sharing any term with the question, best first.
 
-        `exclude_document` leaves one phrasing out (for the leave-one-out check).
+        An entry's score blends four kinds of evidence, each the share of the question's weight
+        it explains: its best phrasing (both ways: question covered and phrasing covered), all
+        its phrasings together (terms many phrasings share count more), its answer text and its
+        topic's description. Unknown words weigh in the question's total, so questions about
+        things the knowledge base does not cover score low. `exclude_document` leaves one
+        phrasing out (the leave-one-out check).
         """
         index = self.index
         settings = self.settings
-        if not analysis.terms:
+        idf = index.idf
+        terms = [t for t in analysis.terms if t in idf]
+        total = sum(idf[t] for t in terms) + settings.unknown_word_weight * len(analysis.unknown)
+        if not terms or total <= 0:
             return []
-        unknown_weight = settings.unknown_word_weight * index.max_idf
-        query_weight = sum(index.weight(t) for t in analysis.terms) + unknown_weight * len(
-            analysis.unknown
-        )
-        if query_weight <= 0:
-            return []
-        query_text = " ".join(sorted(analysis.terms))
-        hits = index.documents_with(analysis.terms)
-        best_document: dict[int, float] = defaultdict(float)
-        excluded_entry = -1
+        evidence = self._evidence.total(terms)  # phrasings together + answer + topic, per entry
         if exclude_document is not None:
-            excluded_entry = index.documents[exclude_document].entry
-            hits.pop(exclude_document, None)
-        for doc_index, terms in hits.items():
-            document = index.documents[doc_index]
-            matched = sum(index.weight(t) for t in terms)
-            precision = matched / query_weight
-            recall = matched / document.weight if document.weight else 0.0
-            overlap = 2 * precision * recall / (precision + recall) if matched else 0.0
-            fuzzy = fuzz.token_sort_ratio(query_text, document.text) / 100.0
-            score = (1 - settings.fuzzy_weight) * overlap + settings.fuzzy_weight * fuzzy
-            if score > best_document[document.entry]:
-                best_document[document.entry] = score
+            self._leave_out(evidence, terms, exclude_document)
+        best_phrasing = self._phrasings.best(terms, total, exclude_document)
+        scores = 100.0 * (
+            settings.phrasing_weight * best_phrasing
+            + evidence / total
+            + settings.ngram_weight * self._ngrams.similarity(analysis.words)
+        )
+        order = np.argsort(-scores, kind="stable")
         ranked: list[Candidate] = []
-        for entry_index, document_score in best_document.items():
-            entry_terms = index.entry_terms[entry_index]
-            if entry_index == excluded_entry:
-                entry_terms = frozenset().union(
-                    *(index.documents[d].terms for d in index.entry_documents[entry_index]
-                      if d != exclude_document)
-                )
-            covered = sum(index.weight(t) for t in analysis.terms if t in entry_terms)
-            coverage = covered / query_weight
-            score = 100.0 * (0.5 * document_score + 0.5 * coverage)
+        for entry_index in order:
+            score = float(scores[entry_index])
+            if score <= 0.0:
+                break
             ranked.append(
                 Candidate(index.entry_ids[entry_index], index.entry_topics[entry_index], score)
             )
-        ranked.sort(key=lambda c: (-c.score, c.entry))
         return ranked
+
+    def _leave_out(self, evidence: np.ndarray, terms: list[str], exclude_document: int) -> None:
+        """Take one phrasing's share out of its entry's evidence (for the leave-one-out check)."""
+        index = self.index
+        document = index.documents[exclude_document]
+        tf = index.entry_tf[document.entry]
+        saturation = self.settings.phrasing_saturation
+        for term in terms:
+            count = tf.get(term, 0)
+            if term in document.terms and count > 0:
+                before = count / (count + saturation)
+                after = (count - 1) / (count - 1 + saturation)
+                evidence[document.entry] -= (
+                    self.settings.phrasings_weight * index.idf[term] * (before - after)
+                )
+
+
+class _EvidenceMatrix:
+    """For every term, its weighted evidence per entry (sparse), summed over a question's terms."""
+
+    def __init__(self, index: TermIndex, settings: MatcherSettings) -> None:
+        per_term: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for entry_index in range(len(index.entry_ids)):
+            for term, count in index.entry_tf[entry_index].items():
+                per_term[term][entry_index] += (
+                    settings.phrasings_weight * index.idf[term]
+                    * count / (count + settings.phrasing_saturation)
+                )
+            for term in index.answer_terms[entry_index]:
+                per_term[term][entry_index] += settings.answer_weight * index.idf[term]
+            for term in index.topic_terms[entry_index]:
+                per_term[term][entry_index] += settings.topic_weight * index.idf[term]
+        self._entries = len(index.entry_ids)
+        self._columns = {
+            term: (np.fromiter(values, dtype=np.intp), np.fromiter(values.values(), dtype=float))
+            for term, values in per_term.items()
+        }
+
+    def total(self, terms: list[str]) -> np.ndarray:
+        result = np.zeros(self._entries)
+        for term in terms:
+            column = self._columns.get(term)
+            if column is not None:
+                result[column[0]] += column[1]
+        return result
+
+
+class _PhrasingMatrix:
+    """Each phrasing's terms, for the best single phrasing per entry (an idf-weighted F-score)."""
+
+    def __init__(self, index: TermIndex) -> None:
+        self._idf = index.idf
+        self._entries = len(index.entry_ids)
+        self._document_entry = np.array([d.entry for d in index.documents], dtype=np.intp)
+        self._document_weight = np.array([d.weight for d in index.documents]) + 1e-9
+        self._postings = {
+            term: np.array(documents, dtype=np.intp) for term, documents in index.postings.items()
+        }
+
+    def best(self, terms: list[str], total: float, exclude_document: int | None) -> np.ndarray:
+        matched = np.zeros(len(self._document_entry))
+        for term in terms:
+            # Near-universal terms ("kind") barely move a score but touch most phrasings.
+            if self._idf[term] >= MIN_PHRASING_IDF and term in self._postings:
+                matched[self._postings[term]] += self._idf[term]
+        if exclude_document is not None:
+            matched[exclude_document] = 0.0
+        hit = np.flatnonzero(matched)
+        best = np.zeros(self._entries)
+        if hit.size:
+            covered = matched[hit] / total
+            present = matched[hit] / self._document_weight[hit]
+            np.maximum.at(best, self._document_entry[hit], 2 * covered * present / (covered + present))
+        return best

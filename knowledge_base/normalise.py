@@ -27,6 +27,10 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![a-z])'n\b"), " een "),
     (re.compile(r"(?<![a-z])'?s\s+(?=(avonds|nachts|ochtends|morgens|middags|zomers|winters)\b)"), " "),
     (re.compile(r"'(m|re|ve|ll|d)\b"), " "),
+    (re.compile(r"\btime[- ]?outs?\b"), " timeout "),
+    (re.compile(r"\bsocial[- ]media\b"), " socialmedia "),
+    (re.compile(r"\balleen (?:nog )?maar\b"), " maar "),
+    (re.compile(r"(\d)[,.]5\b"), r"\1 "),
     (re.compile(r"'"), ""),
 )
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -43,7 +47,7 @@ SMS_SPELLINGS: Mapping[str, tuple[str, ...]] = {
     "wrm": ("waarom",), "wnr": ("wanneer",), "hoelang": ("hoe", "lang"), "gwn": ("gewoon",),
     "mss": ("misschien",), "jr": ("jaar",), "jrs": ("jaar",), "jaartje": ("jaar",),
     "mnd": ("maand",), "mndn": ("maanden",), "mnden": ("maanden",), "wk": ("week",),
-    "wkn": ("weken",), "ipv": ("in", "plaats", "van"), "bv": ("bijvoorbeeld",), "vd": ("van", "de"),
+    "wkn": ("weken",), "ipv": ("in", "plaats", "van"), "bv": ("borstvoeding",), "fv": ("flesvoeding",), "bijv": ("bijvoorbeeld",), "vd": ("van", "de"),
     "n": ("een",), "t": ("het",), "dr": ("er",), "hy": ("hij",), "egt": ("echt",), "ech": ("echt",),
     "nx": ("niks",), "nix": ("niks",), "iig": ("in", "ieder", "geval",), "idd": ("inderdaad",),
     "zsm": ("zo", "snel", "mogelijk"), "svp": ("alstublieft",), "aub": ("alstublieft",),
@@ -70,7 +74,8 @@ STOP_WORDS_NL: frozenset[str] = frozenset(
     geen meer even echt gewoon nou toch eigenlijk misschien iets alles niets niks elke iedere ieder
     andere ander zelf steeds soms best beetje hier daar nu dus want omdat terwijl sinds hallo hoi
     beste groet groetjes bedankt dank alvast vraag vragen tip tips advies ideeen idee iemand weet
-    weten vind vinden denk denken graag oke ok ja nee zeer veel weinig wil willen wilt wou wel
+    weten vind vinden denk denken graag oke ok ja zeer veel weinig wil willen wilt wou wel
+    zorgen zorg normaal
     jullie zich hen hoor allemaal gaat krijg krijgt krijgen zegt zeggen keer daarom welke hele
     alstublieft inderdaad bijvoorbeeld lol haha hihi xd jaar jarige jarig oud oude maanden maand
     mnd weken week dag dagen keer laatste tijd ineens opeens sowieso elk elke iedere ooit mee
@@ -161,13 +166,13 @@ _AGE_PATTERN = re.compile(
     r"(\d{1,2})\s*(?:-|\s)?\s*(jaar|jarige|jarig|jr|years?|yrs?|yo|year-old|maanden|maand|mnd|"
     r"months?|mo|weken|week|wk|weeks?)\b"
 )
-_AGE_WORDS: Mapping[str, str] = {}
+_DECIMAL = re.compile(r"(\d)[,.]\d\b")  # "2,5 jaar" counts as 2
 
 
 def age_groups(text: str) -> list[str]:
     """Age groups named by numbers in the message ("van 2 jaar", "8 maanden", "14yo")."""
     groups: list[str] = []
-    for number_text, unit in _AGE_PATTERN.findall(fold(text)):
+    for number_text, unit in _AGE_PATTERN.findall(_DECIMAL.sub(r"\1", fold(text))):
         number = int(number_text)
         if unit.startswith(("w", "maand", "mnd", "mo")):
             groups.append("baby" if unit.startswith("w") or number < 12 else "peuter")
@@ -175,6 +180,8 @@ def age_groups(text: str) -> list[str]:
             groups.append("baby")
         elif number < 4:
             groups.append("peuter")
+        elif number == 4:
+            groups.extend(("peuter", "schoolkind"))
         elif number < 12:
             groups.append("schoolkind")
         elif number <= 21:
