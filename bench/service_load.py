@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adviceline.cli import DEMO_USERS_FILE
 from adviceline.config import Secret, load_config, load_demo_users
+from adviceline.stats import nearest_rank
 from adviceline.web.app import create_app
 from adviceline.web.keys import FAQ
 
