@@ -29,6 +29,7 @@ from adviceline.web.errors import error_middleware, security_headers
 from adviceline.web.keys import (
     CLOCK,
     CONFIG,
+    CONSOLE_SOCKETS,
     DESK,
     ENGINE,
     FAQ,
@@ -39,6 +40,7 @@ from adviceline.web.keys import (
     SESSIONS,
     TASKS,
 )
+from adviceline.web.sockets import OpenSockets
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -54,11 +56,13 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app[NOTIFIER] = Notifier()
     app[TASKS] = BackgroundTasks()
     app[READY] = {}
+    app[CONSOLE_SOCKETS] = OpenSockets()
     # Loading the knowledge base up front makes a broken one fail the start, not a parent.
     app[FAQ] = Faq(config)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_core)
     app.on_shutdown.append(_stopping)
+    app.on_shutdown.append(app[CONSOLE_SOCKETS].close_all)
 
     app.add_routes(health.routes)
     app.add_routes(auth.routes)

@@ -12,7 +12,7 @@ from adviceline.notify import QUEUE
 from adviceline.web import pages
 from adviceline.web.auth import Staff, require_staff, same_origin, staff_page
 from adviceline.web.errors import BadRequest, read_json
-from adviceline.web.keys import DESK, NOTIFIER
+from adviceline.web.keys import CONSOLE_SOCKETS, DESK, NOTIFIER
 
 routes = web.RouteTableDef()
 POLL_SECONDS = 5.0
@@ -117,6 +117,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text="cross-origin websocket refused")
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
     await socket.prepare(request)
+    request.app[CONSOLE_SOCKETS].add(socket)
     notifier = request.app[NOTIFIER]
     reader = asyncio.create_task(_drain(socket))
     try:

@@ -13,6 +13,7 @@ from adviceline.faq import Faq
 from adviceline.notify import Notifier
 from adviceline.pipeline import Pipeline
 from adviceline.tasks import BackgroundTasks
+from adviceline.web.sockets import OpenSockets
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
@@ -25,3 +26,4 @@ PIPELINE = web.AppKey("pipeline", Pipeline)
 DESK = web.AppKey("desk", AdviserDesk)
 PARENT_PORT = web.AppKey("parent_port", ParentPort)
 READY = web.AppKey("ready", dict[str, bool])
+CONSOLE_SOCKETS = web.AppKey("console_sockets", OpenSockets)

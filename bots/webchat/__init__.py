@@ -12,14 +12,17 @@ from pathlib import Path
 from aiohttp import web
 
 from adviceline.channels import ParentPort
+from adviceline.web.sockets import OpenSockets
 from bots.webchat import api, socket
-from bots.webchat.keys import PORT
+from bots.webchat.keys import PORT, SOCKETS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def setup(app: web.Application, port: Callable[[], ParentPort]) -> None:
     app[PORT] = port
+    app[SOCKETS] = OpenSockets()
+    app.on_shutdown.append(app[SOCKETS].close_all)
     app.add_routes(api.routes)
     app.router.add_get("/api/v1/conversation/ws", socket.websocket)
     app.router.add_get("/", _index)

@@ -23,7 +23,7 @@ from aiohttp import WSMsgType, web
 
 from adviceline.channels import ParentPort
 from adviceline.domain import AdvicelineError, ConversationView, Inbound
-from bots.webchat.keys import PORT
+from bots.webchat.keys import PORT, SOCKETS
 
 log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 10.0
@@ -49,6 +49,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text="cross-origin websocket refused")
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
     await socket.prepare(request)
+    request.app[SOCKETS].add(socket)
     session = _Session(socket, parent_port)
     try:
         await session.run()

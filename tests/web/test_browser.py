@@ -92,3 +92,35 @@ async def test_adviser_answers_in_the_console_and_the_parent_sees_it(
     await reply.wait_for(timeout=10_000)
     assert "Belastingdienst" in await reply.inner_text()
     assert "Anouk (Enschede)" in await reply.inner_text()
+
+
+async def test_a_question_typed_while_the_server_is_down_arrives_after_it_returns(
+        running: RunningApp, browser, config, clock) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from adviceline.web.app import create_app
+
+    entries = [e for e in running.app[FAQ].kb.entries.values() if e.topic == "zindelijkheid"]
+    page = await (await browser.new_context()).new_page()
+    await page.goto(running.url("/"))
+    await page.select_option("#municipality", "losser")
+    await page.click("#start-form button[type=submit]")
+    await page.fill("#text", entries[0].question)
+    await page.click("#send-form button[type=submit]")
+    await page.locator("li.faq_answer").wait_for(timeout=10_000)
+
+    port = running.server.port
+    await running.server.close()
+    await page.locator("#status", has_text="Geen verbinding").wait_for(timeout=10_000)
+    await page.fill("#text", entries[1].question)
+    await page.click("#send-form button[type=submit]")
+    assert await page.locator("li.pending").count() == 1
+
+    restarted = TestServer(create_app(config, clock=clock), host="127.0.0.1", port=port)
+    await restarted.start_server()
+    try:
+        await page.locator("li.faq_answer").nth(1).wait_for(timeout=20_000)
+        assert await page.locator("li.pending").count() == 0
+        assert await page.locator("li.parent").count() == 2
+    finally:
+        await restarted.close()
