@@ -6,6 +6,7 @@ and released, in reverse order, after it stops.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from adviceline.web.keys import (
     PARENT_PORT,
     PIPELINE,
     READY,
+    RETRY_SECONDS,
     SESSIONS,
     TASKS,
 )
@@ -48,7 +50,8 @@ CHANNELS = ("webchat",)
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(config: Config, clock: Clock | None = None) -> web.Application:
+def create_app(config: Config, clock: Clock | None = None,
+               retry_seconds: float = 30.0) -> web.Application:
     app = web.Application(middlewares=[security_headers, error_middleware],
                           client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
@@ -56,6 +59,7 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app[NOTIFIER] = Notifier()
     app[TASKS] = BackgroundTasks()
     app[READY] = {}
+    app[RETRY_SECONDS] = retry_seconds
     app[CONSOLE_SOCKETS] = OpenSockets()
     # Loading the knowledge base up front makes a broken one fail the start, not a parent.
     app[FAQ] = Faq(config)
@@ -98,9 +102,25 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     recovered = await app[PIPELINE].handle_pending()
     if recovered:
         log.info("handled messages left over from the last run", extra={"count": recovered})
+    retry = asyncio.create_task(_retry_unhandled(app[PIPELINE], app[RETRY_SECONDS]))
     app[READY]["started"] = True
     yield
+    retry.cancel()
+    await asyncio.gather(retry, return_exceptions=True)
     await app[TASKS].drain()
+
+
+async def _retry_unhandled(pipeline: Pipeline, every: float) -> None:
+    """A message whose handling failed (a database hiccup, say) is stored; try it again."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            retried = await pipeline.handle_pending()
+        except Exception:
+            log.exception("retrying unhandled messages failed; will try again")
+            continue
+        if retried:
+            log.info("handled messages that had failed before", extra={"count": retried})
 
 
 async def _stopping(app: web.Application) -> None:

@@ -93,3 +93,32 @@ async def _csrf(session, url: str) -> str:
     marker = 'name="csrf-token" content="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+async def test_a_message_whose_handling_failed_is_retried(config, clock) -> None:
+    import asyncio
+
+    from aiohttp.test_utils import TestServer
+
+    from adviceline.storage import repository as repo
+    from adviceline.web.app import create_app
+    from adviceline.web.keys import PIPELINE, SESSIONS
+
+    app = create_app(config, clock=clock, retry_seconds=0.05)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        opened = await app[PIPELINE].open_conversation("web", "enschede", "nl")
+        # As if handling had crashed after the message was stored and acknowledged.
+        async with app[SESSIONS].begin() as session:
+            await repo.add_message(session, conversation_id=opened.conversation_id,
+                                   sender="parent", body=UNANSWERABLE, at=clock.now(),
+                                   handled=False)
+
+        async def replied() -> None:
+            while not await app[PIPELINE].messages_after(opened.conversation_id, 1):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(replied(), 10)
+    finally:
+        await server.close()
