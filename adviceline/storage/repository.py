@@ -151,6 +151,31 @@ async def events_of_questions_created_between(
             (await session.execute(query)).all()]
 
 
+async def decisions_between(session: AsyncSession, start: datetime, end: datetime,
+                            municipality: str | None,
+                            limit: int) -> Sequence[tuple[datetime, dict[str, Any], str | None,
+                                                          str | None]]:
+    """The matcher's decisions on parent messages in [start, end), newest first (no text)."""
+    query = (select(Message.created_at, Message.decision, Question.municipality, Question.id)
+             .join(Question, Question.id == Message.question_id)
+             .where(Message.sender == "parent", Message.decision.is_not(None),
+                    Message.created_at >= start, Message.created_at < end)
+             .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+    if municipality is not None:
+        query = query.where(Question.municipality == municipality)
+    return [(at, decision, place, question) for at, decision, place, question in
+            (await session.execute(query)).all()]
+
+
+async def feedback_on(session: AsyncSession, question_ids: Sequence[str]) -> dict[str, str]:
+    """'yes' or 'no' per question whose FAQ answer the parent rated."""
+    rows = await session.execute(
+        select(QuestionEvent.question_id, QuestionEvent.kind)
+        .where(QuestionEvent.question_id.in_(question_ids),
+               QuestionEvent.kind.in_(("faq_helpful", "faq_not_helpful"))))
+    return {question: "yes" if kind == "faq_helpful" else "no" for question, kind in rows.all()}
+
+
 # Users and login sessions ---------------------------------------------------------------------
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from adviceline.audit import recent_decisions
 from adviceline.domain import Invalid
 from adviceline.stats import AnswerStats, answer_stats
 from adviceline.web import pages
@@ -76,6 +77,9 @@ async def stats_page(request: web.Request) -> web.Response:
 {_summary_table(chosen)}
 <h2>Per gemeente</h2>
 {_municipality_table(per_municipality)}
+<p><a href="/coordinator/decisions?from={start.isoformat()}&amp;to={end.isoformat()}\
+&amp;municipality={escape(municipality or "")}">Beslissingen van de FAQ bekijken</a> (score,
+tweede keus en of het antwoord hielp)</p>
 <h2>Kennisbank</h2>
 <p>Na een wijziging in de kennisbank: <button type="button" id="reload-kb">Kennisbank opnieuw
 laden</button> <span id="reload-result" role="status"></span></p>
@@ -111,6 +115,48 @@ def _municipality_table(rows: list[tuple[str, AnswerStats]]) -> str:
         f"<td>{_minutes(s.median_first_response_minutes)}</td>"
         f"<td>{_minutes(s.p90_first_response_minutes)}</td></tr>" for name, s in rows)
     return f'<table class="stats" id="per-municipality">{head}{body}</table>'
+
+
+@routes.get("/coordinator/api/decisions")
+async def decisions_json(request: web.Request) -> web.Response:
+    await require_staff(request, "coordinator")
+    start, end, municipality = _period(request)
+    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end, municipality,
+                                                 ZoneInfo(request.app[CONFIG].time_zone))
+    return web.json_response({"outcomes": dict(outcomes),
+                              "decisions": [d.to_json() for d in decisions]})
+
+
+@routes.get("/coordinator/decisions")
+async def decisions_page(request: web.Request) -> web.Response:
+    staff = await staff_page(request, "coordinator")
+    assert isinstance(staff, Staff)  # staff_page raises a redirect otherwise
+    config = request.app[CONFIG]
+    start, end, municipality = _period(request)
+    zone = ZoneInfo(config.time_zone)
+    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end, municipality,
+                                                 zone)
+    names = {m.id: m.name for m in config.municipalities.values()}
+    rows = "".join(
+        f"<tr><td>{d.at.astimezone(zone):%Y-%m-%d %H:%M}</td>"
+        f"<td>{escape(names.get(d.municipality or '', '–'))}</td><td>{escape(d.outcome)}</td>"
+        f"<td>{escape(d.entry or '–')}</td><td>{d.score:.0f}</td>"
+        f"<td>{escape((d.runner_up or {}).get('entry') or '–')} "
+        f"{(d.runner_up or {}).get('score') or ''}</td>"
+        f"<td>{escape(d.crisis_category or '')}</td><td>{escape(d.feedback or '')}</td></tr>"
+        for d in decisions)
+    summary = ", ".join(f"{escape(k)}: {v}" for k, v in sorted(outcomes.items())) or "geen"
+    body = pages.staff_header(staff.user.display_name, "Coördinator", staff.csrf_token) + f"""
+<main>
+<h1>Beslissingen van de FAQ</h1>
+<p>{start.isoformat()} t/m {end.isoformat()} ·
+<a href="/coordinator">terug naar antwoordtijden</a></p>
+<p>Uitkomsten (laatste {len(decisions)}): {summary}. Zonder de tekst van de vraag.</p>
+<table class="stats" id="decisions"><tr><th>Tijd</th><th>Gemeente</th><th>Uitkomst</th>
+<th>Vraag in de kennisbank</th><th>Score</th><th>Daarna</th><th>Crisis</th><th>Hielp het?</th>
+</tr>{rows}</table>
+</main>"""
+    return pages.layout("FAQ-beslissingen", body, csrf=staff.csrf_token)
 
 
 @routes.post("/coordinator/api/knowledge-base/reload")

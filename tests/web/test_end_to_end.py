@@ -87,6 +87,22 @@ async def test_question_answered_by_faq_then_by_an_adviser(running: RunningApp, 
     assert stats["p90_first_response_minutes"] == 7.0
     assert "7 min" in page
 
+    # The coordinator can audit the FAQ's decisions, without seeing what the parent wrote.
+    coordinator = await running.login("coordinator", "demo-coordinator")
+    try:
+        audit = await (await coordinator.get(running.url(
+            f"/coordinator/api/decisions?from={today}&to={today}"))).json()
+        audit_page = await (await coordinator.get(running.url(
+            f"/coordinator/decisions?from={today}&to={today}"))).text()
+    finally:
+        await coordinator.close()
+    answered = [d for d in audit["decisions"] if d["outcome"] == "answer"]
+    assert [(d["entry"], d["feedback"]) for d in answered] == [(entry.id, "yes")]
+    assert answered[0]["score"] > 0 and "runner_up" in answered[0]
+    assert audit["outcomes"]["answer"] == 1
+    assert entry.question not in audit_page and UNANSWERABLE not in audit_page
+    assert entry.id in audit_page
+
 
 async def _csrf(session, url: str) -> str:
     html = await (await session.get(url)).text()
