@@ -27,6 +27,9 @@ from knowledge_base.normalise import detect_language, words
 from knowledge_base.render import placeholders_in
 
 MIN_PHRASINGS = 6
+# A phrasing is reported when another topic beats its own by this many points (0..100): the
+# matcher is not perfect, and smaller gaps are noise rather than a confusing phrasing.
+CONFUSION_MARGIN = 35.0
 ANSWER_WORDS = (80, 250)
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
@@ -48,6 +51,7 @@ def check_knowledge_base(
     topics_file: Path = DEFAULT_TOPICS_FILE,
     settings: MatcherSettings | None = None,
     today: date | None = None,
+    confusion_margin: float = CONFUSION_MARGIN,
 ) -> list[Problem]:
     """Every problem in the knowledge base; an empty list means it is fine."""
     try:
@@ -67,7 +71,7 @@ def check_knowledge_base(
         problems.append(Problem(str(entries_dir), "no entry files found"))
         return problems
     kb = KnowledgeBase(topics=topics, entries=entries)
-    problems.extend(confusable_phrasings(Matcher(kb, settings)))
+    problems.extend(confusable_phrasings(Matcher(kb, settings), confusion_margin))
     return problems
 
 
@@ -116,8 +120,8 @@ def answer_word_count(text: str) -> int:
     return len(_WORD.findall(_PLACEHOLDER.sub(" x ", text)))
 
 
-def confusable_phrasings(matcher: Matcher) -> list[Problem]:
-    """Phrasings that, left out of their entry, match another topic better than their own."""
+def confusable_phrasings(matcher: Matcher, margin: float = CONFUSION_MARGIN) -> list[Problem]:
+    """Phrasings that, left out of their entry, match another topic by `margin` over their own."""
     problems: list[Problem] = []
     index = matcher.index
     for doc_index, document in enumerate(index.documents):
@@ -129,6 +133,8 @@ def confusable_phrasings(matcher: Matcher) -> list[Problem]:
         if not ranked or ranked[0].topic == entry.topic:
             continue
         own = next((c for c in ranked if c.topic == entry.topic), None)
+        if own is not None and ranked[0].score - own.score < margin:
+            continue
         own_text = f"{own.score:.0f} ({own.entry})" if own else "0"
         problems.append(
             Problem(

@@ -1,7 +1,8 @@
 """`adviceline kb eval`: the matcher's figures on a labelled question set, against the targets.
 
 A dev-set line is {"q", "label": in_scope|out_of_scope|crisis, "topic": id|null, "lang": nl|en,
-"lookalike": bool}. Latency is measured with time.perf_counter around decide(), after a warm-up pass.
+"lookalike": bool}. Latency is measured with time.perf_counter around decide(), after a warm-up
+pass.
 """
 
 from __future__ import annotations
@@ -102,10 +103,15 @@ class EvalReport:
         )
         lines.append(f"{'latency p50 (ms)':34s} {self.latency_p50_ms:8.3f}")
         if self.errors_per_topic:
-            lines.append("wrong top-1 per expected topic: " + ", ".join(
-                f"{topic} {count}" for topic, count in sorted(
-                    self.errors_per_topic.items(), key=lambda item: (-item[1], item[0]))
-            ))
+            lines.append(
+                "wrong top-1 per expected topic: "
+                + ", ".join(
+                    f"{topic} {count}"
+                    for topic, count in sorted(
+                        self.errors_per_topic.items(), key=lambda item: (-item[1], item[0])
+                    )
+                )
+            )
         if self.misses:
             lines.append(f"misses ({len(self.misses)}, first {min(max_misses, len(self.misses))}):")
             for miss in self.misses[:max_misses]:
@@ -173,8 +179,17 @@ def _report(
     oos_not_answered = crisis_found = false_crisis = 0
 
     def miss(kind: str, question: LabelledQuestion, decision: Decision) -> None:
-        misses.append(Miss(kind, question.q, question.label, question.topic, decision.outcome,
-                           _best_topic(decision), decision.score))
+        misses.append(
+            Miss(
+                kind,
+                question.q,
+                question.label,
+                question.topic,
+                decision.outcome,
+                _best_topic(decision),
+                decision.score,
+            )
+        )
 
     for question, decision in zip(questions, decisions, strict=True):
         if decision.outcome == "answer":

@@ -10,8 +10,8 @@ Dutch compound of known words ("slaapregressie").
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,22 +20,32 @@ from rapidfuzz import fuzz, process
 
 from knowledge_base.model import KnowledgeBase
 from knowledge_base.normalise import (
-    _STEMMERS,
     age_groups,
     detect_language,
     fold,
     is_known_word,
     is_stop_word,
+    snowball_stem,
     stem,
     words,
 )
 from knowledge_base.synonyms import SYNONYM_GROUPS
+from knowledge_base.topic_words import TOPIC_WORDS
 
 AGE_TERM_PREFIX = "age:"
 CONCEPT_PREFIX = "c:"
 _MIN_REPAIR_LENGTH = 5
 _MIN_COMPOUND_PART = 4
 _REPAIR_CACHE_SIZE = 100_000
+VICTIM_TERM = CONCEPT_PREFIX + "gepest"
+_HIT_BY_OTHERS = re.compile(
+    r"\b(?:wordt|worden|werd|werden|is|gets|got|is being|was being)\b(?:\W+\w+){0,6}?\W+"
+    r"(?:geslagen|geschopt|geduwd|geknepen|getrapt|uitgescholden|hit|kicked|pushed|punched)\b"
+)
+
+
+def _topic_words(topic: str) -> str:
+    return TOPIC_WORDS.get(topic, "").replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ def _synonym_maps() -> _SynonymMaps:
             for member in spec.split():
                 word = fold(member.replace("_", ""))
                 surface.setdefault(word, term)
-                plain_stem.setdefault((language, _STEMMERS[language].stemWord(word)), term)
+                plain_stem.setdefault((language, snowball_stem(word, language)), term)
                 # Only base forms by stem: "gegevens" lemmatises to "geven" and would catch "geeft".
                 if fold(simplemma.lemmatize(word, lang=language)) == word:
                     lemma_stem.setdefault((language, stem(word, language)), term)
@@ -71,7 +81,7 @@ def word_term(word: str, language: str) -> str:
     if concept is None:
         concept = maps.lemma_stem.get((language, stem(word, language)))
     if concept is None:
-        concept = maps.plain_stem.get((language, _STEMMERS[language].stemWord(word)))
+        concept = maps.plain_stem.get((language, snowball_stem(word, language)))
     return concept if concept is not None else stem(word, language)
 
 
@@ -113,10 +123,13 @@ class TermIndex:
         for topic in kb.topics.values():
             lexicon.update(words(topic.title))
             lexicon.update(words(topic.about))
+            lexicon.update(words(_topic_words(topic.id)))
         lexicon = {w for w in lexicon if not w.isdigit() and not is_stop_word(w, "nl")}
         # Terms any text of the knowledge base uses: the parts a compound may be split into.
         self._part_terms: frozenset[str] = frozenset(
-            word_term(w, lang) for w in lexicon for lang in ("nl", "en")
+            word_term(w, lang)
+            for w in lexicon
+            for lang in ("nl", "en")
             if len(w) >= _MIN_COMPOUND_PART
         )
 
@@ -137,6 +150,8 @@ class TermIndex:
         topic_terms = {
             topic.id: frozenset(self._text_terms(topic.title, "nl"))
             | frozenset(self._text_terms(topic.about, "en"))
+            | frozenset(self._text_terms(_topic_words(topic.id), "nl"))
+            | frozenset(self._text_terms(_topic_words(topic.id), "en"))
             for topic in kb.topics.values()
         }
         self.topic_terms: tuple[frozenset[str], ...] = tuple(
@@ -179,9 +194,7 @@ class TermIndex:
                 extra[term].add(entry_index)
         self.extra_postings: dict[str, tuple[int, ...]] = {t: tuple(e) for t, e in extra.items()}
         self._known_terms = self.vocabulary | frozenset(extra)
-        surface = sorted(
-            w for w in lexicon if len(w) >= _MIN_REPAIR_LENGTH - 2
-        )
+        surface = sorted(w for w in lexicon if len(w) >= _MIN_REPAIR_LENGTH - 2)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for word in surface:
             self._surface_by_length[len(word)].append(word)
@@ -233,6 +246,8 @@ class TermIndex:
             else:
                 unknown.append(word)
         terms.extend(AGE_TERM_PREFIX + group for group in age_groups(text))
+        if _HIT_BY_OTHERS.search(fold(text)):
+            terms.append(VICTIM_TERM)  # "hij wordt geschopt": on the receiving end, as when bullied
         return Analysis(
             language, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(unknown)), tuple(content)
         )
@@ -273,14 +288,3 @@ class TermIndex:
                         if repaired in self._known_terms:
                             return (repaired,)
         return ()
-
-    def weight(self, term: str) -> float:
-        return self.idf.get(term, 0.0)
-
-    def documents_with(self, terms: Iterable[str]) -> dict[int, list[str]]:
-        """Document index -> the given terms it contains."""
-        hits: dict[int, list[str]] = defaultdict(list)
-        for term in terms:
-            for doc_index in self.postings.get(term, ()):
-                hits[doc_index].append(term)
-        return hits

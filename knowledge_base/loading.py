@@ -1,7 +1,7 @@
-"""Read topics.toml and the entry files (TOML front matter between +++ lines, then two answer sections).
+"""Read topics.toml and the entry files (TOML front matter between +++ lines, then two answers).
 
-Loading is strict about structure (parse errors, missing fields, wrong types, unknown topic, duplicate
-id) and lenient about quality; the quality rules live in `check.py`.
+Loading is strict about structure (parse errors, missing fields, wrong types, unknown topic,
+duplicate id) and lenient about quality; the quality rules live in `check.py`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class EntryFile:
-    """One entry file as read: the entry when it could be built, and the problems found on the way."""
+    """One entry file as read: the entry when it could be built, and the problems found."""
 
     path: Path
     entry: Entry | None
@@ -224,7 +224,9 @@ def load_knowledge_base(
     """Load topics and entries; raises KnowledgeBaseError listing every structural problem."""
     topics = load_topics(topics_file)
     files = read_entry_files(entries_dir, topics)
-    problems = [f"{entry_file.path}: {message}" for entry_file in files for message in entry_file.problems]
+    problems = [
+        f"{entry_file.path}: {message}" for entry_file in files for message in entry_file.problems
+    ]
     if problems:
         raise KnowledgeBaseError(problems)
     entries = {entry_file.entry.id: entry_file.entry for entry_file in files if entry_file.entry}

@@ -1,9 +1,9 @@
-"""Decide what to do with a parent's question: answer, suggest entries, route to an adviser, or crisis.
+"""Decide what to do with a parent's question: answer, suggest, route to an adviser, or crisis.
 
-Crisis detection runs first. Then each entry gets a score 0..100 from its best phrasing (idf-weighted
-term overlap in both directions, blended with a rapidfuzz token score) and from its phrasings
-together (how much of the question the entry's vocabulary explains). Words the knowledge base does
-not know count against every entry, so out-of-scope questions score low.
+Crisis detection runs first. Then every entry gets a score 0..100 that blends idf-weighted term
+evidence (its best phrasing, all its phrasings, its answer, its topic's description) with the
+character 4-gram similarity of the question to its topic. Words the knowledge base does not know
+count against every entry, so out-of-scope questions score low.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge_base.crisis import CrisisSignal, detect_crisis
-from knowledge_base.index import Analysis, TermIndex
+from knowledge_base.index import AGE_TERM_PREFIX, Analysis, TermIndex
+from knowledge_base.model import AGE_GROUPS, KnowledgeBase
 from knowledge_base.ngrams import TopicNgrams
-from knowledge_base.model import KnowledgeBase
+from knowledge_base.topic_model import TopicModel
 
 OUTCOMES: tuple[str, ...] = ("answer", "suggest", "route", "crisis")
 MAX_CANDIDATES = 5
@@ -26,10 +27,11 @@ MIN_PHRASING_IDF = 0.3
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    answer_threshold: float = 60.0  # score 0..100 at/above which (with the margin) we answer
-    suggest_threshold: float = 25.0  # at/above which we suggest
-    answer_margin: float = 20.0  # best must beat the best entry of another topic by this much
+    answer_threshold: float = 70.0  # score 0..100 at/above which (with the margin) we answer
+    suggest_threshold: float = 30.0  # at/above which we suggest
+    answer_margin: float = 25.0  # best must beat the best entry of another topic by this much
     max_suggestions: int = 3
+    min_answer_terms: int = 2  # a one-word message ("test", "slapen") is never answered at once
     unknown_word_weight: float = 2.0  # weight of a word no entry knows (idf runs 0.1-4.6)
     phrasing_weight: float = 0.3  # evidence from the best single phrasing
     phrasings_weight: float = 0.5  # from all phrasings of the entry together
@@ -37,6 +39,8 @@ class MatcherSettings:
     topic_weight: float = 0.1  # from the topic's title and description
     phrasing_saturation: float = 1.0  # tf / (tf + this): a term in many phrasings counts more
     ngram_weight: float = 0.5  # character 4-gram similarity to the topic's text (0..1, scaled)
+    topic_model_weight: float = 0.2  # naive Bayes probability of the entry's topic (0..1, scaled)
+    age_mismatch_penalty: float = 5.0  # points off when the question names an age the entry lacks
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ class Decision:
             ],
             "language": self.language,
             "crisis": (
-                {"category": self.crisis.category, "rule": self.crisis.rule} if self.crisis else None
+                {"category": self.crisis.category, "rule": self.crisis.rule}
+                if self.crisis
+                else None
             ),
         }
 
@@ -85,24 +91,52 @@ class Matcher:
         self._evidence = _EvidenceMatrix(self.index, self.settings)
         self._phrasings = _PhrasingMatrix(self.index)
         self._ngrams = TopicNgrams(kb, self.index)
+        self._topic_model = TopicModel(self.index)
+        self._entry_ages = {
+            age: np.array([age in kb.entries[e].ages for e in self.index.entry_ids], dtype=bool)
+            for age in AGE_GROUPS
+        }
+        self._topic_number = {t: n for n, t in enumerate(sorted(set(self.index.entry_topics)))}
+        self._topic_of_entry = np.array(
+            [self._topic_number[t] for t in self.index.entry_topics], dtype=np.intp
+        )
 
     def decide(self, text: str) -> Decision:
+        """Crisis detection first, then matching; safe on any text (never raises for it)."""
         if not isinstance(text, str):
             text = ""
         crisis = detect_crisis(text)
         analysis = self.index.analyse(text[:MAX_MATCH_CHARACTERS])
-        ranked = self.rank(analysis)
-        candidates = tuple(ranked[:MAX_CANDIDATES])
+        scores = self.scores(analysis)
+        candidates = tuple(self._ranked(scores, MAX_CANDIDATES)) if scores is not None else ()
         best = candidates[0] if candidates else None
-        runner_up = next((c for c in ranked if best and c.topic != best.topic), None)
+        runner_up = self._best_of_other_topic(scores, best) if scores is not None else None
         if crisis is not None:
-            return Decision("crisis", None, None, best.score if best else 0.0, runner_up,
-                            candidates, crisis, analysis.language)
+            return Decision(
+                "crisis",
+                None,
+                None,
+                best.score if best else 0.0,
+                runner_up,
+                candidates,
+                crisis,
+                analysis.language,
+            )
         if best is None:
             return Decision("route", None, None, 0.0, None, (), None, analysis.language)
         outcome = self._outcome(best, runner_up)
-        return Decision(outcome, best.entry, best.topic, best.score, runner_up, candidates, None,
-                        analysis.language)
+        if outcome == "answer" and len(analysis.terms) < self.settings.min_answer_terms:
+            outcome = "suggest"
+        return Decision(
+            outcome,
+            best.entry,
+            best.topic,
+            best.score,
+            runner_up,
+            candidates,
+            None,
+            analysis.language,
+        )
 
     def _outcome(self, best: Candidate, runner_up: Candidate | None) -> str:
         settings = self.settings
@@ -113,42 +147,85 @@ class Matcher:
             return "suggest"
         return "route"
 
-    def rank(self, analysis: Analysis, exclude_document: int | None = None) -> list[Candidate]:
-        """Entries sharing any term with the question, best first.
+    def rank(
+        self, analysis: Analysis, exclude_document: int | None = None, limit: int | None = None
+    ) -> list[Candidate]:
+        """Entries with any evidence for the question, best first (the best `limit` when given).
 
-        An entry's score blends four kinds of evidence, each the share of the question's weight
-        it explains: its best phrasing (both ways: question covered and phrasing covered), all
-        its phrasings together (terms many phrasings share count more), its answer text and its
-        topic's description. Unknown words weigh in the question's total, so questions about
-        things the knowledge base does not cover score low. `exclude_document` leaves one
-        phrasing out (the leave-one-out check).
+        `exclude_document` leaves one phrasing out (the leave-one-out check).
         """
-        index = self.index
+        scores = self.scores(analysis, exclude_document)
+        return [] if scores is None else self._ranked(scores, limit)
+
+    def scores(self, analysis: Analysis, exclude_document: int | None = None) -> np.ndarray | None:
+        """Every entry's score (0..100, a strong match more), in TermIndex.entry_ids order.
+
+        None when the question has no term the knowledge base knows.
+
+        A score blends kinds of evidence, each the share of the question's weight it explains:
+        the entry's best phrasing (both ways: question covered and phrasing covered), all its
+        phrasings together (terms many phrasings share count more), its answer text and its
+        topic's description; plus the character 4-gram similarity to its topic. Unknown words
+        weigh in the question's total, so questions about things the knowledge base does not
+        cover score low.
+        """
         settings = self.settings
-        idf = index.idf
+        idf = self.index.idf
         terms = [t for t in analysis.terms if t in idf]
         total = sum(idf[t] for t in terms) + settings.unknown_word_weight * len(analysis.unknown)
         if not terms or total <= 0:
-            return []
-        evidence = self._evidence.total(terms)  # phrasings together + answer + topic, per entry
+            return None
+        evidence = self._evidence.total(terms)
         if exclude_document is not None:
             self._leave_out(evidence, terms, exclude_document)
         best_phrasing = self._phrasings.best(terms, total, exclude_document)
-        scores = 100.0 * (
+        blended = (
             settings.phrasing_weight * best_phrasing
             + evidence / total
             + settings.ngram_weight * self._ngrams.similarity(analysis.words)
         )
-        order = np.argsort(-scores, kind="stable")
-        ranked: list[Candidate] = []
-        for entry_index in order:
-            score = float(scores[entry_index])
-            if score <= 0.0:
-                break
-            ranked.append(
-                Candidate(index.entry_ids[entry_index], index.entry_topics[entry_index], score)
-            )
-        return ranked
+        if settings.topic_model_weight:
+            left_out = None if exclude_document is None else self.index.documents[exclude_document]
+            blended += settings.topic_model_weight * self._topic_model.posterior(terms, left_out)
+        scores = 100.0 * blended
+        ages = {t[len(AGE_TERM_PREFIX) :] for t in analysis.terms if t.startswith(AGE_TERM_PREFIX)}
+        if ages and settings.age_mismatch_penalty:
+            scores -= settings.age_mismatch_penalty * self._lacks_ages(ages)
+        return np.maximum(scores, 0.0)
+
+    def _lacks_ages(self, ages: set[str]) -> np.ndarray:
+        """1.0 for entries meant for none of the given age groups, else 0.0."""
+        fits = np.zeros(len(self.index.entry_ids), dtype=bool)
+        for age in ages:
+            column = self._entry_ages.get(age)
+            if column is not None:
+                fits |= column
+        return (~fits).astype(float)
+
+    def _ranked(self, scores: np.ndarray, limit: int | None) -> list[Candidate]:
+        if limit is not None and limit < len(scores):
+            top = np.argpartition(-scores, limit)[:limit]
+            order = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            order = np.argsort(-scores, kind="stable")
+        return [self._candidate(int(i), scores) for i in order if scores[i] > 0.0]
+
+    def _best_of_other_topic(self, scores: np.ndarray, best: Candidate | None) -> Candidate | None:
+        if best is None:
+            return None
+        others = np.where(self._topic_of_entry != self._topic_number[best.topic], scores, -1.0)
+        index = int(np.argmax(others))
+        return self._candidate(index, scores) if others[index] > 0.0 else None
+
+    def _candidate(self, entry_index: int, scores: np.ndarray) -> Candidate:
+        index = self.index
+        # Strong matches can go past 100; they are shown (and compared) as 100, but ranked by
+        # their full score, so two topics that both reach 100 are suggested, not answered.
+        return Candidate(
+            index.entry_ids[entry_index],
+            index.entry_topics[entry_index],
+            min(float(scores[entry_index]), 100.0),
+        )
 
     def _leave_out(self, evidence: np.ndarray, terms: list[str], exclude_document: int) -> None:
         """Take one phrasing's share out of its entry's evidence (for the leave-one-out check)."""
@@ -174,8 +251,10 @@ class _EvidenceMatrix:
         for entry_index in range(len(index.entry_ids)):
             for term, count in index.entry_tf[entry_index].items():
                 per_term[term][entry_index] += (
-                    settings.phrasings_weight * index.idf[term]
-                    * count / (count + settings.phrasing_saturation)
+                    settings.phrasings_weight
+                    * index.idf[term]
+                    * count
+                    / (count + settings.phrasing_saturation)
                 )
             for term in index.answer_terms[entry_index]:
                 per_term[term][entry_index] += settings.answer_weight * index.idf[term]
@@ -221,5 +300,7 @@ class _PhrasingMatrix:
         if hit.size:
             covered = matched[hit] / total
             present = matched[hit] / self._document_weight[hit]
-            np.maximum.at(best, self._document_entry[hit], 2 * covered * present / (covered + present))
+            np.maximum.at(
+                best, self._document_entry[hit], 2 * covered * present / (covered + present)
+            )
         return best

@@ -17,7 +17,13 @@ DEFAULT_TOPICS_FILE = PACKAGE_DIR / "topics.toml"
 DEFAULT_DEVSET = PACKAGE_DIR / "devset" / "questions.jsonl"
 
 # The municipality's own offer, filled in by the service (see EDITING.md).
-PLACEHOLDERS: tuple[str, ...] = ("gemeente", "cjg", "cursus_opvoeden", "jeugdteam", "openingstijden")
+PLACEHOLDERS: tuple[str, ...] = (
+    "gemeente",
+    "cjg",
+    "cursus_opvoeden",
+    "jeugdteam",
+    "openingstijden",
+)
 
 AGE_GROUPS: tuple[str, ...] = ("baby", "peuter", "schoolkind", "tiener")
 LEVELS: tuple[int, ...] = (2, 3, 4)
@@ -51,7 +57,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """An immutable snapshot: reloading builds a new one, so a running matcher never sees half a change."""
+    """An immutable snapshot: a reload builds a new one, never half a change."""
 
     topics: Mapping[str, Topic]
     entries: Mapping[str, Entry]

@@ -1,4 +1,4 @@
-"""Turn an entry's answer into the text a parent reads, with the municipality's own offer filled in."""
+"""Turn an entry's answer into the text a parent reads, with the municipality's offer filled in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*([A-Za-z0-9_\-]+)\s*\}\}")
 
 
 def render_answer(entry: Entry, language: str, offer: Mapping[str, str]) -> str:
-    """Return the answer in `language` ("nl" or "en") with every {{placeholder}} replaced from `offer`.
+    """The answer in `language` ("nl" or "en") with every {{placeholder}} filled from `offer`.
 
     Raises KeyError for a placeholder the offer lacks, ValueError for another language.
     """

@@ -1,4 +1,4 @@
-"""Crisis detection: signs per category in Dutch and English (with typos), and look-alikes that must not fire."""
+"""Crisis detection: signs per category in Dutch and English (with typos); no look-alikes."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ POSITIVE: list[tuple[str, str]] = [
     ("suicide_self_harm", "mn puber krast zichzelf met een schaartje"),
     ("suicide_self_harm", "ik zag sneetjes op haar polsen"),
     ("suicide_self_harm", "ik zie het leven niet meer zitten"),
+    ("suicide_self_harm", "ik zie het echt niet meer zitten allemaal"),
     ("suicide_self_harm", "ik wil er gewoon niet meer zijn"),
     ("suicide_self_harm", "hij zegt dat iedereen beter af is zonder hem"),
     ("suicide_self_harm", "ze heeft een hele strip paracetamol ingenomen"),
     ("suicide_self_harm", "hij heeft een briefje geschreven dat hij er een einde aan wil maken"),
     ("suicide_self_harm", "mijn zoon wil zelfmort plegen"),  # typo
     ("suicide_self_harm", "mijn dochter is suicidaal"),
+    ("suicide_self_harm", "hij zegt dat hij niet meer wakker wil worden"),
     ("suicide_self_harm", "my son told me he wants to kill himself"),
     ("suicide_self_harm", "my daughter has been self harming for months"),
     ("suicide_self_harm", "she says she wishes she was dead"),
@@ -61,6 +63,7 @@ POSITIVE: list[tuple[str, str]] = [
     ("harm_fear", "ik ben bang dat ik mijn zoon iets aandoe"),
     ("harm_fear", "soms heb ik de neiging om de baby te schudden"),
     ("harm_fear", "ik heb mijn dochter vandaag geslagen en ik schrik van mezelf"),
+    ("harm_fear", "ik heb het gevoel dat ik mijn baby iets ga aandoen"),
     ("harm_fear", "I'm scared I will hurt my baby"),
     ("harm_fear", "i nearly shook him last night"),
     # a child in danger right now
@@ -72,6 +75,10 @@ POSITIVE: list[tuple[str, str]] = [
     ("child_in_danger", "my daughter is missing since this morning"),
     ("child_in_danger", "my toddler drank bleach"),
     ("child_in_danger", "mijn zoon wordt bedreigd met een mes"),
+    (
+        "child_in_danger",
+        "mijn ex is met de kinderen vertrokken en ik weet niet waar ze zijn sinds vanochtend",
+    ),
 ]
 
 LOOKALIKES: list[str] = [

@@ -22,7 +22,8 @@ MISLEADING = {
     r"Bureau Jeugdzorg": "an organisation that no longer exists",
     r"\bpediatrician\b": "not the first door in the Netherlands",
     r"\bje moet\b": "blaming wording (KB-STYLE: never 'je moet')",
-    r"vitamine K[- ]injectie wordt|krijgt een vitamine K[- ]injectie": "the injection was never introduced",
+    r"vitamine K[- ]injectie wordt|krijgt een vitamine K[- ]injectie":
+        "the injection was never introduced",
 }
 
 

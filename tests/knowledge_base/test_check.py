@@ -1,0 +1,114 @@
+"""`kb check`: each broken entry file is reported as "path: problem"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from knowledge_base import check_knowledge_base
+from knowledge_base.check import answer_word_count
+from tests.knowledge_base.conftest import ANSWER_NL, PHRASINGS, entry_text
+
+TODAY = date(2026, 11, 23)
+
+
+def _messages(tmp_path: Path, topics_file: Path) -> list[str]:
+    return [
+        str(problem)
+        for problem in check_knowledge_base(tmp_path / "entries", topics_file, today=TODAY)
+    ]
+
+
+def test_a_good_entry_has_no_problems(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    write_entry("driftbuien-test", entry_text())
+    assert _messages(tmp_path, topics_file) == []
+
+
+def test_each_broken_file_is_reported_with_its_path(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    good = write_entry("driftbuien-test", entry_text())
+    unknown_topic = write_entry("onbekend", entry_text("onbekend", topic="geen-topic"))
+    duplicate = write_entry("driftbuien-test", entry_text(), folder="zindelijkheid")
+    missing = write_entry("zonder-vraag", entry_text("zonder-vraag", leave_out="question"))
+    placeholder = write_entry(
+        "placeholder", entry_text("placeholder", answer_nl=ANSWER_NL + " Bel {{huisarts}}.")
+    )
+    few = write_entry("weinig", entry_text("weinig", phrasings=PHRASINGS[:3]))
+    no_english = write_entry(
+        "geen-engels",
+        entry_text(
+            "geen-engels",
+            phrasings=(
+                *PHRASINGS[:5],
+                "hoe ga ik om met woede van mijn peuter",
+                "peuter boos als iets niet mag",
+            ),
+        ),
+    )
+    short = write_entry("kort", entry_text("kort", answer_nl="Blijf rustig. Dat helpt."))
+    future = write_entry("toekomst", entry_text("toekomst", last_reviewed="2027-01-01"))
+    expected = {
+        unknown_topic: "unknown topic 'geen-topic'",
+        duplicate: "duplicate id 'driftbuien-test'",
+        missing: "missing field(s): question",
+        placeholder: "unknown placeholder {{huisarts}}",
+        few: "only 3 phrasings",
+        no_english: "no English phrasing",
+        short: "Dutch answer has 4 words",
+        future: "in the future",
+    }
+    messages = _messages(tmp_path, topics_file)
+    for path, message in expected.items():
+        assert any(line.startswith(f"{path}: ") and message in line for line in messages), (
+            message,
+            messages,
+        )
+    assert not any(line.startswith(f"{good}: ") for line in messages)
+
+
+def test_wrong_folder_and_file_name_are_reported(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    path = write_entry("andere-naam", entry_text("driftbuien-test"), folder="agressie")
+    messages = _messages(tmp_path, topics_file)
+    assert f"{path}: file name must be the id: driftbuien-test.md" in messages
+    assert f"{path}: file must be in the folder of its topic: driftbuien/" in messages
+
+
+def test_a_phrasing_closer_to_another_topic_is_reported(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    write_entry(
+        "driftbuien-test",
+        entry_text(phrasings=(*PHRASINGS, "mijn zoon van 8 plast nog elke nacht in bed")),
+    )
+    bedwetting = (
+        "zoon van 7 plast elke nacht in bed",
+        "bedplassen op de basisschool leeftijd",
+        "hij is 8 en nog steeds nat in bed",
+        "dochter plast in bed, wat helpt",
+        "wekker voor bedplassen",
+        "my 7 year old still wets the bed every night",
+    )
+    write_entry(
+        "bedplassen-test",
+        entry_text("bedplassen-test", topic="bedplassen", phrasings=bedwetting),
+        folder="bedplassen",
+    )
+    messages = _messages(tmp_path, topics_file)
+    assert any(
+        "'mijn zoon van 8 plast nog elke nacht in bed' is closer to topic bedplassen" in line
+        for line in messages
+    ), messages
+
+
+def test_empty_entries_folder_is_a_problem(tmp_path: Path, topics_file: Path) -> None:
+    assert any("no entry files found" in m for m in _messages(tmp_path, topics_file))
+
+
+def test_word_count_ignores_markdown_and_counts_placeholders_once() -> None:
+    assert answer_word_count("**Blijf rustig.** Vraag {{cjg}} om hulp.\n- een\n- twee") == 8
