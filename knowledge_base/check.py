@@ -27,9 +27,9 @@ from knowledge_base.normalise import detect_language, words
 from knowledge_base.render import placeholders_in
 
 MIN_PHRASINGS = 6
-# A phrasing is reported when another topic beats its own by this many points (0..100): the
-# matcher is not perfect, and smaller gaps are noise rather than a confusing phrasing.
-CONFUSION_MARGIN = 35.0
+# A phrasing is reported when another topic beats its own by more than this many points (0..100):
+# gaps of a few points are scoring noise, not a phrasing filed under the wrong topic.
+CONFUSION_MARGIN = 10.0
 ANSWER_WORDS = (80, 250)
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
