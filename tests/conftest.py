@@ -17,7 +17,9 @@ from aiohttp.test_utils import TestServer
 from adviceline.cli import DEMO_USERS_FILE
 from adviceline.clock import FrozenClock
 from adviceline.config import Config, Secret, load_config, load_demo_users
+from adviceline.faq import Faq
 from adviceline.web.app import create_app
+from knowledge_base import Entry
 
 POSTGRES_ENV = "ADVICELINE_TEST_POSTGRES_URL"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -120,3 +122,11 @@ async def running(config: Config, clock: FrozenClock) -> AsyncIterator[RunningAp
     async with aiohttp.ClientSession() as http:
         yield RunningApp(server, http)
     await server.close()
+
+
+def answerable(faq: Faq, topic: str | None = None) -> list[Entry]:
+    """Entries (of a topic) whose own question the FAQ answers outright, for end-to-end tests."""
+    return [entry for entry in faq.kb.entries.values()
+            if (topic is None or entry.topic == topic)
+            and faq.decide(entry.question).outcome == "answer"
+            and faq.decide(entry.question).entry == entry.id]

@@ -23,7 +23,7 @@ from adviceline.storage.models import Message, Question, QuestionEvent
 from adviceline.tasks import BackgroundTasks
 from adviceline.users import sync_users
 from routing.queue import CRISIS_PRIORITY
-from tests.conftest import AMSTERDAM
+from tests.conftest import AMSTERDAM, answerable
 
 CRISIS = "mijn dochter van 15 zegt dat ze niet meer wil leven en ze heeft pillen verzameld"
 OUT_OF_SCOPE = "Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?"
@@ -111,7 +111,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(core: Core) -> None:
 
 
 async def test_faq_answer_and_helpful_feedback(core: Core) -> None:
-    entry = next(iter(core.faq.kb.entries.values()))
+    entry = answerable(core.faq)[0]
     conversation = await core.pipeline.open_conversation("web", "borne", "nl")
     seq = await ask(core, conversation.conversation_id, entry.question)
     [answer] = await core.pipeline.messages_after(conversation.conversation_id, seq)
@@ -130,7 +130,7 @@ async def test_faq_answer_and_helpful_feedback(core: Core) -> None:
 
 
 async def test_unhelpful_answer_goes_to_the_queue(core: Core) -> None:
-    entry = next(iter(core.faq.kb.entries.values()))
+    entry = answerable(core.faq)[0]
     conversation = await core.pipeline.open_conversation("web", "borne", "nl")
     seq = await ask(core, conversation.conversation_id, entry.question)
     [answer] = await core.pipeline.messages_after(conversation.conversation_id, seq)

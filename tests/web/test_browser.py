@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adviceline.web.keys import FAQ
-from tests.conftest import RunningApp
+from tests.conftest import RunningApp, answerable
 
 CHROMIUM = os.environ.get("ADVICELINE_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def database_url(sqlite_url: str) -> str:
 
 
 async def test_parent_asks_on_a_phone_and_sees_the_answer(running: RunningApp, browser) -> None:
-    entry = next(e for e in running.app[FAQ].kb.entries.values() if e.topic == "driftbuien")
+    entry = answerable(running.app[FAQ], "driftbuien")[0]
     context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = await context.new_page()
     await page.goto(running.url("/"))
@@ -100,7 +100,7 @@ async def test_a_question_typed_while_the_server_is_down_arrives_after_it_return
 
     from adviceline.web.app import create_app
 
-    entries = [e for e in running.app[FAQ].kb.entries.values() if e.topic == "zindelijkheid"]
+    entries = answerable(running.app[FAQ], "zindelijkheid")
     page = await (await browser.new_context()).new_page()
     await page.goto(running.url("/"))
     await page.select_option("#municipality", "losser")
