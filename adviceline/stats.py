@@ -12,7 +12,7 @@ Definitions (also in the README):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -83,11 +83,27 @@ def summarise(events: Iterable[QuestionEvent], start: date, end: date,
                        round(p90, 1) if p90 is not None else None)
 
 
-async def answer_stats(sessions: async_sessionmaker[AsyncSession], start: date, end: date,
-                       municipality: str | None, zone: ZoneInfo) -> AnswerStats:
-    """Questions received from `start` up to and including `end` (local dates)."""
+async def _events(sessions: async_sessionmaker[AsyncSession], start: date, end: date,
+                  municipality: str | None, zone: ZoneInfo) -> Sequence[QuestionEvent]:
     lower = datetime.combine(start, time(), zone)
     upper = datetime.combine(end + timedelta(days=1), time(), zone)
     async with sessions() as session:
-        rows = await repo.events_of_questions_created_between(session, lower, upper, municipality)
-    return summarise((event for event, _created, _topic in rows), start, end, municipality)
+        return await repo.events_of_questions_created_between(session, lower, upper,
+                                                              municipality)
+
+
+async def answer_stats(sessions: async_sessionmaker[AsyncSession], start: date, end: date,
+                       municipality: str | None, zone: ZoneInfo) -> AnswerStats:
+    """Questions received from `start` up to and including `end` (local dates)."""
+    return summarise(await _events(sessions, start, end, municipality, zone), start, end,
+                     municipality)
+
+
+async def answer_stats_per_municipality(sessions: async_sessionmaker[AsyncSession], start: date,
+                                        end: date, municipalities: Iterable[str],
+                                        zone: ZoneInfo) -> dict[str, AnswerStats]:
+    """The same figures for each municipality, from one read of the region's events."""
+    by_municipality: dict[str | None, list[QuestionEvent]] = {}
+    for event in await _events(sessions, start, end, None, zone):
+        by_municipality.setdefault(event.municipality, []).append(event)
+    return {m: summarise(by_municipality.get(m, []), start, end, m) for m in municipalities}

@@ -139,16 +139,15 @@ async def record_event(session: AsyncSession, question: Question, kind: str, at:
 
 async def events_of_questions_created_between(
         session: AsyncSession, start: datetime, end: datetime,
-        municipality: str | None) -> Sequence[tuple[QuestionEvent, datetime, str | None]]:
-    """Events of the questions received in [start, end), with each question's arrival and topic."""
-    query = (select(QuestionEvent, Question.created_at, Question.topic)
+        municipality: str | None) -> Sequence[QuestionEvent]:
+    """Every event of the questions received in [start, end), in order."""
+    query = (select(QuestionEvent)
              .join(Question, Question.id == QuestionEvent.question_id)
              .where(Question.created_at >= start, Question.created_at < end)
              .order_by(QuestionEvent.at, QuestionEvent.id))
     if municipality is not None:
         query = query.where(Question.municipality == municipality)
-    return [(event, created, topic) for event, created, topic in
-            (await session.execute(query)).all()]
+    return (await session.scalars(query)).all()
 
 
 async def decisions_between(session: AsyncSession, start: datetime, end: datetime,

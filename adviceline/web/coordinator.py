@@ -10,7 +10,7 @@ from aiohttp import web
 
 from adviceline.audit import recent_decisions
 from adviceline.domain import Invalid
-from adviceline.stats import AnswerStats, answer_stats
+from adviceline.stats import AnswerStats, answer_stats, answer_stats_per_municipality
 from adviceline.web import pages
 from adviceline.web.auth import Staff, require_staff, staff_page
 from adviceline.web.keys import CLOCK, CONFIG, FAQ, SESSIONS
@@ -56,9 +56,10 @@ async def stats_page(request: web.Request) -> web.Response:
     start, end, municipality = _period(request)
     zone = ZoneInfo(config.time_zone)
     chosen = await answer_stats(request.app[SESSIONS], start, end, municipality, zone)
-    per_municipality = [
-        (m.name, await answer_stats(request.app[SESSIONS], start, end, m.id, zone))
-        for m in sorted(config.municipalities.values(), key=lambda m: m.name)]
+    by_id = await answer_stats_per_municipality(request.app[SESSIONS], start, end,
+                                                config.municipalities, zone)
+    per_municipality = [(m.name, by_id[m.id]) for m in
+                        sorted(config.municipalities.values(), key=lambda m: m.name)]
     choices = [("", f"Heel {config.region_name}")] + [
         (m.id, m.name) for m in sorted(config.municipalities.values(), key=lambda m: m.name)]
     label = config.municipalities[municipality].name if municipality else \

@@ -17,7 +17,7 @@ from adviceline.domain import Inbound, Invalid, NotFound
 from adviceline.faq import Faq
 from adviceline.notify import Notifier
 from adviceline.pipeline import Pipeline
-from adviceline.stats import answer_stats
+from adviceline.stats import answer_stats, answer_stats_per_municipality
 from adviceline.storage.engine import create_engine, migrate, session_factory
 from adviceline.storage.models import Message, Question, QuestionEvent
 from adviceline.tasks import BackgroundTasks
@@ -222,6 +222,10 @@ async def test_statistics_from_stored_events(core: Core, clock: FrozenClock) -> 
     assert stats.p90_first_response_minutes == 60.0
     region = await answer_stats(core.sessions, day, day, None, AMSTERDAM)
     assert region.received == 6
+    per = await answer_stats_per_municipality(core.sessions, day, day,
+                                              ["enschede", "losser", "borne"], AMSTERDAM)
+    assert per["enschede"] == stats
+    assert (per["losser"].received, per["losser"].still_waiting, per["borne"].received) == (1, 1, 0)
     yesterday = await answer_stats(core.sessions, day - timedelta(days=1),
                                    day - timedelta(days=1), None, AMSTERDAM)
     assert yesterday.received == 0
