@@ -27,10 +27,9 @@ async def second(config: Config, clock: FrozenClock) -> AsyncIterator[RunningApp
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_adviser_on_another_process_reaches_the_parent(
-        running: RunningApp, second: RunningApp, database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several processes share a database on PostgreSQL only")
+        running: RunningApp, second: RunningApp) -> None:
     token = await open_conversation(running.http, running.url(""), "enschede")
     parent = await ParentSocket.connect(running.http, running.ws_url("/api/v1/conversation/ws"),
                                         token)
