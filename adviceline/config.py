@@ -88,6 +88,8 @@ class Config:
     devset: Path
     max_message_chars: int = 4000
     session_hours: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
     demo: bool = False   # serve --demo: demo logins and, on an empty database, demo history
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -184,6 +186,8 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
         devset=_path(kb.string("devset", ""), base_dir) or DEFAULT_DEVSET,
         max_message_chars=service.integer("max_message_chars", 4000, minimum=1),
         session_hours=service.integer("session_hours", 12, minimum=1),
+        login_max_failures=service.integer("login_max_failures", 5, minimum=1),
+        login_lockout_minutes=service.integer("login_lockout_minutes", 15, minimum=1),
     )
 
 

@@ -145,6 +145,18 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class LoginAttempt(Base):
+    """A staff login attempt; recent failures lock a username for a while (guessing is slow)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+
+
 class LoginSession(Base):
     __tablename__ = "login_sessions"
 

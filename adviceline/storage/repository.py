@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adviceline.storage.models import (
     Conversation,
+    LoginAttempt,
     LoginSession,
     Message,
     Question,
@@ -197,6 +198,27 @@ async def login_session(session: AsyncSession, token_hash: str,
         .where(LoginSession.token_hash == token_hash, LoginSession.expires_at > now,
                User.active.is_(True)))).first()
     return (row[0], row[1]) if row else None
+
+
+async def record_login_attempt(session: AsyncSession, username: str, succeeded: bool,
+                               at: datetime) -> None:
+    session.add(LoginAttempt(username=username, succeeded=succeeded, at=at))
+
+
+async def failed_logins_since(session: AsyncSession, username: str, since: datetime) -> int:
+    """Failures for this username after `since` and after its last successful login."""
+    last_success = await session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username,
+                                                LoginAttempt.succeeded.is_(True)))
+    if last_success is not None and last_success > since:
+        since = last_success
+    return await session.scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at > since)) or 0
+
+
+async def purge_login_attempts(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
 
 
 async def end_login_session(session: AsyncSession, token_hash: str) -> None:

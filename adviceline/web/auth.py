@@ -79,14 +79,25 @@ async def login(request: web.Request) -> web.Response:
     form = await request.post()
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:256]
+    config, now = request.app[CONFIG], request.app[CLOCK].now()
+    lockout = timedelta(minutes=config.login_lockout_minutes)
     async with request.app[SESSIONS]() as session:
+        failures = await repo.failed_logins_since(session, username, now - lockout)
         user = await repo.user_by_username(session, username)
+    if failures >= config.login_max_failures:
+        # Checked before the password, so guessing cannot go on during the lockout.
+        return pages.login(error=f"Te veel mislukte pogingen. Probeer het over "
+                                 f"{config.login_lockout_minutes} minuten opnieuw.",
+                           next_path=_next(request), status=429)
     valid = await verify_password_async(user.password_hash if user else None, password)
-    if user is None or not valid or not user.active:
+    succeeded = user is not None and valid and user.active
+    async with request.app[SESSIONS].begin() as session:
+        await repo.record_login_attempt(session, username, succeeded, now)
+        await repo.purge_login_attempts(session, now - timedelta(days=1))
+    if user is None or not succeeded:
         return pages.login(error="Onbekende gebruikersnaam of verkeerd wachtwoord.",
                            next_path=_next(request), status=401)
-    token, now = secrets.token_urlsafe(32), request.app[CLOCK].now()
-    config = request.app[CONFIG]
+    token = secrets.token_urlsafe(32)
     async with request.app[SESSIONS].begin() as session:
         await repo.purge_expired_login_sessions(session, now)
         session.add(LoginSession(token_hash=_hash(token), user_id=user.id,

@@ -91,3 +91,20 @@ async def test_coordinator_reloads_the_knowledge_base(running: RunningApp) -> No
         await coordinator.close()
 
 
+
+
+async def test_repeated_wrong_passwords_lock_the_username_for_a_while(
+        running: RunningApp, clock) -> None:
+    async def attempt(password: str) -> int:
+        response = await running.http.post(running.url("/login"), allow_redirects=False, data={
+            "username": "adviseur.hengelo", "password": password})
+        return response.status
+
+    assert [await attempt("guess") for _ in range(5)] == [401] * 5
+    # Locked: even the right password is refused until the lockout has passed.
+    assert await attempt("demo-hengelo") == 429
+    clock.advance(minutes=16)
+    assert await attempt("demo-hengelo") == 303
+    # A success starts the count afresh.
+    assert await attempt("guess") == 401
+    assert await attempt("demo-hengelo") == 303
