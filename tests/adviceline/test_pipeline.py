@@ -238,3 +238,28 @@ async def _adviser(core: Core, username: str) -> Adviser:
         user = await repo.user_by_username(session, username)
     assert user is not None
     return Adviser.from_user(user)
+
+
+VAGUE = ("ruzie", "mijn kind is boos", "hoe praat ik met mijn kind", "mijn kind wil niet")
+
+
+async def test_suggestions_let_the_parent_pick_an_entry_or_ask_an_adviser(core: Core) -> None:
+    vague = next((q for q in VAGUE if core.faq.decide(q).outcome == "suggest"), None)
+    assert vague is not None, "none of the vague questions gets suggestions any more"
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, vague)
+    [offer] = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert offer.kind == "suggestions" and offer.actions["adviser"] is True
+    options = [o["entry"] for o in offer.actions["suggestions"]]
+    assert 1 <= len(options) <= 3
+    not_offered = next(e for e in core.faq.kb.entries if e not in options)
+    with pytest.raises(Invalid):
+        await core.pipeline.choose(conversation.conversation_id, not_offered)
+    await core.pipeline.choose(conversation.conversation_id, options[0])
+    [answer] = await core.pipeline.messages_after(conversation.conversation_id, offer.seq)
+    assert (answer.kind, answer.actions["entry"]) == ("faq_answer", options[0])
+
+    # A second vague question; this time the parent asks for an adviser instead.
+    seq = await ask(core, conversation.conversation_id, vague)
+    await core.pipeline.ask_adviser(conversation.conversation_id)
+    assert await kinds_after(core, conversation.conversation_id, seq) == ["suggestions", "queued"]
