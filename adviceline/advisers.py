@@ -63,10 +63,11 @@ class AdviserDesk:
             names = await repo.display_names(session)
             ordered = queue_order(Waiting(q.id, q.priority, q.waiting_since or q.created_at)
                                   for q in questions.values())
+            firsts = await repo.first_parent_messages(session, list(questions))
             items = []
             for waiting in ordered:
                 question = questions[waiting.question_id]
-                first = await repo.first_parent_message(session, question.id)
+                first = firsts.get(question.id)
                 items.append({
                     **self._summary(question, names),
                     "preview": (first.body[:160] if first else ""),

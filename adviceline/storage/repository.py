@@ -124,10 +124,15 @@ async def waiting_questions(session: AsyncSession) -> Sequence[Question]:
         select(Question).where(Question.status.in_(OPEN_STATUSES)))).all()
 
 
-async def first_parent_message(session: AsyncSession, question_id: str) -> Message | None:
-    return await session.scalar(
-        select(Message).where(Message.question_id == question_id, Message.sender == "parent")
-        .order_by(Message.seq).limit(1))
+async def first_parent_messages(session: AsyncSession,
+                                question_ids: Sequence[str]) -> dict[str, Message]:
+    """The first thing the parent wrote, per question, in one query."""
+    first = (select(Message.question_id, func.min(Message.seq).label("seq"))
+             .where(Message.question_id.in_(question_ids), Message.sender == "parent")
+             .group_by(Message.question_id).subquery())
+    rows = await session.scalars(select(Message).join(
+        first, (Message.question_id == first.c.question_id) & (Message.seq == first.c.seq)))
+    return {message.question_id: message for message in rows if message.question_id}
 
 
 async def record_event(session: AsyncSession, question: Question, kind: str, at: datetime, *,
