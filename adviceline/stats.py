@@ -101,9 +101,14 @@ async def answer_stats(sessions: async_sessionmaker[AsyncSession], start: date, 
 
 async def answer_stats_per_municipality(sessions: async_sessionmaker[AsyncSession], start: date,
                                         end: date, municipalities: Iterable[str],
-                                        zone: ZoneInfo) -> dict[str, AnswerStats]:
-    """The same figures for each municipality, from one read of the region's events."""
+                                        zone: ZoneInfo) -> dict[str | None, AnswerStats]:
+    """The same figures for each municipality, and under None for the whole region, from one
+    read of the region's events."""
+    events = await _events(sessions, start, end, None, zone)
     by_municipality: dict[str | None, list[QuestionEvent]] = {}
-    for event in await _events(sessions, start, end, None, zone):
+    for event in events:
         by_municipality.setdefault(event.municipality, []).append(event)
-    return {m: summarise(by_municipality.get(m, []), start, end, m) for m in municipalities}
+    per: dict[str | None, AnswerStats] = {
+        m: summarise(by_municipality.get(m, []), start, end, m) for m in municipalities}
+    per[None] = summarise(events, start, end, None)
+    return per

@@ -131,7 +131,7 @@ def _next(request: web.Request) -> str | None:
     return target if target in ("/console", "/coordinator") else None
 
 
-async def staff_page(request: web.Request, role: str) -> Staff | web.Response:
+async def staff_page(request: web.Request, role: str) -> Staff:
     """For HTML pages: the staff member, or a redirect to the login page."""
     staff = await current_staff(request)
     if staff is None or staff.user.role != role:

@@ -10,7 +10,7 @@ from aiohttp import WSMsgType, web
 from adviceline.advisers import Adviser
 from adviceline.notify import QUEUE
 from adviceline.web import pages
-from adviceline.web.auth import Staff, require_staff, same_origin, staff_page
+from adviceline.web.auth import require_staff, same_origin, staff_page
 from adviceline.web.errors import BadRequest, read_json
 from adviceline.web.keys import CONSOLE_SOCKETS, DESK, NOTIFIER
 
@@ -26,7 +26,6 @@ async def _adviser(request: web.Request, state_changing: bool = False) -> Advise
 @routes.get("/console")
 async def console_page(request: web.Request) -> web.Response:
     staff = await staff_page(request, "adviser")
-    assert isinstance(staff, Staff)  # staff_page raises a redirect otherwise
     body = pages.staff_header(staff.user.display_name, "Adviseur", staff.csrf_token) + f"""
 <main class="console">
 <section class="queue" aria-labelledby="queue-title">

@@ -12,7 +12,7 @@ from adviceline.audit import recent_decisions
 from adviceline.domain import Invalid
 from adviceline.stats import AnswerStats, answer_stats, answer_stats_per_municipality
 from adviceline.web import pages
-from adviceline.web.auth import Staff, require_staff, staff_page
+from adviceline.web.auth import require_staff, staff_page
 from adviceline.web.keys import CLOCK, CONFIG, FAQ, SESSIONS
 from knowledge_base import KnowledgeBaseError
 
@@ -51,13 +51,12 @@ async def stats_json(request: web.Request) -> web.Response:
 @routes.get("/coordinator")
 async def stats_page(request: web.Request) -> web.Response:
     staff = await staff_page(request, "coordinator")
-    assert isinstance(staff, Staff)  # staff_page raises a redirect otherwise
     config = request.app[CONFIG]
     start, end, municipality = _period(request)
     zone = ZoneInfo(config.time_zone)
-    chosen = await answer_stats(request.app[SESSIONS], start, end, municipality, zone)
     by_id = await answer_stats_per_municipality(request.app[SESSIONS], start, end,
                                                 config.municipalities, zone)
+    chosen = by_id[municipality]
     per_municipality = [(m.name, by_id[m.id]) for m in
                         sorted(config.municipalities.values(), key=lambda m: m.name)]
     choices = [("", f"Heel {config.region_name}")] + [
@@ -131,7 +130,6 @@ async def decisions_json(request: web.Request) -> web.Response:
 @routes.get("/coordinator/decisions")
 async def decisions_page(request: web.Request) -> web.Response:
     staff = await staff_page(request, "coordinator")
-    assert isinstance(staff, Staff)  # staff_page raises a redirect otherwise
     config = request.app[CONFIG]
     start, end, municipality = _period(request)
     zone = ZoneInfo(config.time_zone)

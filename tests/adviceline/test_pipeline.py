@@ -225,6 +225,7 @@ async def test_statistics_from_stored_events(core: Core, clock: FrozenClock) -> 
     per = await answer_stats_per_municipality(core.sessions, day, day,
                                               ["enschede", "losser", "borne"], AMSTERDAM)
     assert per["enschede"] == stats
+    assert per[None] == region
     assert (per["losser"].received, per["losser"].still_waiting, per["borne"].received) == (1, 1, 0)
     yesterday = await answer_stats(core.sessions, day - timedelta(days=1),
                                    day - timedelta(days=1), None, AMSTERDAM)
