@@ -6,6 +6,7 @@ Never the parent's words: coordinators see how the FAQ decided, not what was ask
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,12 +37,12 @@ class AuditedDecision:
 
 
 async def recent_decisions(sessions: async_sessionmaker[AsyncSession], start: date, end: date,
-                           municipality: str | None, zone: ZoneInfo,
+                           municipalities: Collection[str] | None, zone: ZoneInfo,
                            limit: int = 200) -> tuple[list[AuditedDecision], Counter[str]]:
     lower = datetime.combine(start, time(), zone)
     upper = datetime.combine(end + timedelta(days=1), time(), zone)
     async with sessions() as session:
-        rows = await repo.decisions_between(session, lower, upper, municipality, limit)
+        rows = await repo.decisions_between(session, lower, upper, municipalities, limit)
         feedback = await repo.feedback_on(session, [q for *_, q in rows if q is not None])
     decisions = [
         AuditedDecision(at=at, municipality=place, outcome=str(d.get("decision")),

@@ -9,9 +9,12 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from adviceline.config import DEFAULT_CONFIG_FILE, Config, ConfigError, load_config, load_demo_users
+from adviceline.storage.startup import DatabaseUnavailable, check_database
 
 DEMO_USERS_FILE = DEFAULT_CONFIG_FILE.parent / "demo-users.toml"
 
@@ -27,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"adviceline: configuration error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"adviceline: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,9 +45,58 @@ def _parser() -> argparse.ArgumentParser:
     _config_options(serve)
     serve.add_argument("--host", help="listen address (overrides service.host)")
     serve.add_argument("--port", type=int, help="listen port (overrides service.port)")
+    serve.add_argument("--log-format", choices=("json", "text"), default="json",
+                       help="json: one JSON object per line (default, for log collectors); "
+                            "text: one readable line per event, for a terminal")
     serve.add_argument("--demo", action="store_true",
                        help="add the demo logins of config/demo-users.toml")
     serve.set_defaults(run=_serve)
+
+    users = commands.add_parser(
+        "users", help="manage staff accounts in the database (no config edit, no restart)"
+    ).add_subparsers(metavar="COMMAND")
+    add = users.add_parser("add", help="add an adviser or coordinator; the password is asked "
+                                       "for (or read from stdin), never given on the command line")
+    _config_options(add)
+    add.add_argument("username")
+    add.add_argument("--role", choices=("adviser", "coordinator", "regional_coordinator"),
+                     default="adviser")
+    add.add_argument("--municipality", action="append", default=[],
+                     help="a municipality id of the configuration (repeatable)")
+    add.add_argument("--regional-pool", action="store_true",
+                     help="an adviser of the regional backup pool")
+    add.add_argument("--display-name", help="the name colleagues see (default: the username)")
+    add.set_defaults(run=_users_add)
+    disable = users.add_parser("disable", help="stop a user logging in; ends their sessions")
+    _config_options(disable)
+    disable.add_argument("username")
+    disable.set_defaults(run=_users_disable)
+    reset = users.add_parser("reset-password",
+                             help="set a new password (asked for); ends every login with the old")
+    _config_options(reset)
+    reset.add_argument("username")
+    reset.set_defaults(run=_users_reset_password)
+    listing = users.add_parser("list", help="every staff account and where it is managed")
+    _config_options(listing)
+    listing.set_defaults(run=_users_list)
+
+    init = commands.add_parser(
+        "init", help="write a starting configuration for a region (to edit), with one "
+                     "coordinator login whose password is printed once")
+    init.add_argument("--region", type=Path, required=True, metavar="DIR",
+                      help="the folder to write adviceline.toml (and the postcode file) into")
+    init.add_argument("--name", default="Regio", help="the region's name parents see")
+    init.add_argument("--municipality", action="append", default=[], metavar="NAME",
+                      help="a municipality by its CBS name (repeatable; default: the shipped "
+                           "region's)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(run=_init)
+
+    doctor = commands.add_parser(
+        "doctor", help="check configuration, database, migrations, knowledge base and the mail "
+                       "relay and mailbox; one line each, exit 1 when something is wrong")
+    _config_options(doctor)
+    doctor.set_defaults(run=_doctor)
 
     db = commands.add_parser("db", help="database tools").add_subparsers(metavar="COMMAND")
     upgrade = db.add_parser("upgrade", help="apply database migrations")
@@ -61,10 +116,60 @@ def _parser() -> argparse.ArgumentParser:
     check = kb.add_parser("check", help="validate the knowledge base; non-zero exit on problems")
     _config_options(check, database=False)
     check.set_defaults(run=_kb_check)
+    review = kb.add_parser(
+        "review", help="record that you read these entries (reviewer, date, text fingerprint)")
+    _config_options(review, database=False)
+    review.add_argument("entries", nargs="+", metavar="ENTRY", help="entry ids you reviewed")
+    review.add_argument("--by", required=True, help="who reviewed (name and role)")
+    review.add_argument("--on", type=date.fromisoformat, default=None,
+                        help="date of the review, YYYY-MM-DD (default: today)")
+    review.set_defaults(run=_kb_review)
     evaluate = kb.add_parser("eval", help="measure the matcher on the labelled development set")
     _config_options(evaluate, database=False)
     evaluate.add_argument("--devset", type=Path, help="JSON-lines file of labelled questions")
+    evaluate.add_argument("--corpus", type=Path, default=None,
+                          help="safeguarding corpus folder (default: the shipped one)")
+    evaluate.add_argument("--writer", action="append", default=None,
+                          help="report only this held-out writer (repeatable)")
+    evaluate.add_argument("--questions", type=Path,
+                          help="folder of held-out question sets, one .jsonl per writer "
+                               "(default: knowledge_base/heldout)")
+    evaluate.add_argument("--tuning", type=Path,
+                          help="folder of the question writers the matcher was tuned on, one "
+                               ".jsonl per writer (default: knowledge_base/devset/writers)")
+    evaluate.add_argument("--test-corpus", type=Path,
+                          help="folder of test writers scored by the shipped detector as it is "
+                               "(default: knowledge_base/safeguarding_test)")
+    evaluate.add_argument("--no-writers", action="store_true",
+                          help="skip the per-writer crisis evaluation (dev and question sets only)")
+    evaluate.add_argument("--show-misses", action="store_true",
+                          help="print the held-out writers' missed crises and false alarms")
+    evaluate.add_argument("--nested", action="store_true",
+                          help="tune each writer's thresholds with models that never saw it "
+                               "either (n*(n-1)/2 more models to train)")
+    evaluate.add_argument("--save-model", action="store_true",
+                          help="also save the shipped model (as `kb train-crisis`), reusing the "
+                               "held-out models")
     evaluate.set_defaults(run=_kb_eval)
+    train_crisis = kb.add_parser(
+        "train-crisis", help="train the crisis model on every writer and save it")
+    _config_options(train_crisis, database=False)
+    train_crisis.add_argument("--corpus", type=Path, default=None,
+                              help="safeguarding corpus folder (default: the shipped one)")
+    train_crisis.add_argument("--out", type=Path, default=None,
+                              help="model file (default: knowledge_base/crisis_model.npz)")
+    train_crisis.set_defaults(run=_kb_train_crisis)
+    train_topics = kb.add_parser(
+        "train-topics", help="train the matcher's topic classifier on the entries and save it")
+    _config_options(train_topics, database=False)
+    train_topics.add_argument("--out", type=Path, default=None,
+                              help="weights file (default: knowledge_base/topic_classifier.npz)")
+    train_topics.set_defaults(run=_kb_train_topics)
+    export = kb.add_parser(
+        "export-labels", help="write the advisers' crisis marks as a corpus file (JSON lines)")
+    _config_options(export)
+    export.add_argument("--out", type=Path, required=True, help="JSON-lines file to write")
+    export.set_defaults(run=_kb_export_labels)
     return parser
 
 
@@ -84,26 +189,37 @@ def _config(args: argparse.Namespace) -> Config:
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from adviceline.logs import configure_logging
+    from adviceline.logs import access_log_options, configure_logging
     from adviceline.web.app import create_app
-    from adviceline.web.keys import FAQ
+    from adviceline.web.keys import DEMO_HISTORY, FAQ
 
-    configure_logging()
     config = _config(args)
     if args.demo:
         config = load_demo_users(DEMO_USERS_FILE, config)
+    asyncio.run(check_database(config.database_url.reveal()))
+    # Only a service that starts takes over the process's logging (a refused start prints its
+    # one line and leaves logging as it found it).
+    addresses = configure_logging(log_format=args.log_format)
+    addresses.log_clients = config.log_clients
     app = create_app(config)
 
     async def announce(app: web.Application) -> None:
         loop = asyncio.get_running_loop()
 
-        def reload() -> None:
+        async def reload() -> None:
             try:
-                app[FAQ].reload()
+                await app[FAQ].reload_async()
             except Exception:
                 logging.getLogger("adviceline").exception("knowledge base reload failed")
 
-        loop.add_signal_handler(signal.SIGHUP, reload)
+        reloads: set[asyncio.Task[None]] = set()
+
+        def on_sighup() -> None:
+            task = asyncio.create_task(reload())
+            reloads.add(task)   # held until done (the loop keeps only weak references)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, on_sighup)
         base = f"http://{config.host}:{config.port}"
         lines = [f"adviceline is running ({config.region_name}, "
                  f"database {config.database_url.reveal().split(':')[0]})",
@@ -117,19 +233,62 @@ def _serve(args: argparse.Namespace) -> int:
                       f"{', '.join(u.municipalities) or config.region_name}"
                       f"{', regional pool' if u.regional_pool else ''})"
                       for u in config.users if u.password is not None]
+        if args.demo:
+            lines += _demo_lines(app.get(DEMO_HISTORY), config)
         lines.append("Stop with Ctrl+C (or SIGTERM); SIGHUP reloads the knowledge base.")
         print("\n".join(lines), flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=config.host, port=config.port, print=None,
-                access_log=logging.getLogger("aiohttp.access"), shutdown_timeout=15)
+    web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=15,
+                **access_log_options(config.log_clients))
     return 0
+
+
+def _demo_lines(history: Any, config: Config) -> list[str]:
+    url = config.database_url.reveal()
+    where = (f"remove {url.split('///', 1)[-1]}" if url.startswith("sqlite")
+             else "drop and recreate the database")
+    if history is None or history.skipped:
+        return ["  demo history: none added (the database already holds questions); "
+                f"to start clean, stop, {where} and start again"]
+    return [f"  demo history: {history.questions} questions over the past {history.days} days, "
+            f"answered and unanswered; {history.waiting} still wait for an adviser (some for "
+            "days), as on a real line",
+            f"  to start clean (no demo data, no demo logins): stop, {where}, and start "
+            "without --demo"]
+
+
+def _init(args: argparse.Namespace) -> int:
+    from adviceline.init import InitError, write_region
+
+    try:
+        written = write_region(args.region, args.name, args.municipality, force=args.force)
+    except InitError as exc:
+        print(f"adviceline: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {written.config_file} for {args.name}: "
+          f"{', '.join(written.municipalities)}")
+    print(f"first login: {written.username} / {written.password}")
+    print("  (shown only now; stored as a hash. Change it by editing password_hash, see README)")
+    print(f"next: edit the file, then `adviceline doctor --config {written.config_file}` and "
+          f"`adviceline serve --config {written.config_file}`")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from adviceline.doctor import examine
+
+    findings = asyncio.run(examine(args.config, args.database))
+    for finding in findings:
+        print(finding.line())
+    return 0 if all(finding.ok for finding in findings) else 1
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from adviceline.storage.engine import create_engine, migrate
 
     config = _config(args)
+    asyncio.run(check_database(config.database_url.reveal()))
 
     async def run() -> None:
         engine = create_engine(config.database_url.reveal())
@@ -141,6 +300,98 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     asyncio.run(run())
     print("database is up to date")
     return 0
+
+
+def _read_new_password() -> str:
+    """Twice at a terminal (they must match), else one line of stdin; never an argument."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != first:
+        raise StaffCommandError("the two passwords differ")
+    return first
+
+
+class StaffCommandError(Exception):
+    pass
+
+
+def _with_staff(args: argparse.Namespace, work: Any) -> int:
+    from adviceline.storage.engine import create_engine, migrate, session_factory
+    from adviceline.users import StaffError
+
+    config = _config(args)
+    url = config.database_url.reveal()
+    asyncio.run(check_database(url))
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            await migrate(engine)
+            await work(config, session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except (StaffError, StaffCommandError) as exc:
+        print(f"adviceline: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from adviceline.users import StaffError, add_user
+
+    async def work(config: Config, sessions: Any) -> None:
+        unknown = [m for m in args.municipality if m not in config.municipalities]
+        if unknown:
+            raise StaffError(f"unknown municipality {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(config.municipalities))}")
+        if args.role == "coordinator" and not args.municipality:
+            raise StaffError("a coordinator needs at least one --municipality")
+        if args.role == "adviser" and not (args.municipality or args.regional_pool):
+            raise StaffError("an adviser needs a --municipality or --regional-pool")
+        await add_user(sessions, username=args.username,
+                       display_name=args.display_name or args.username, role=args.role,
+                       municipalities=args.municipality, regional_pool=args.regional_pool,
+                       password=_read_new_password())
+        print(f"{args.username} added ({args.role}); they can log in now")
+
+    return _with_staff(args, work)
+
+
+def _users_disable(args: argparse.Namespace) -> int:
+    from adviceline.users import disable_user
+
+    async def work(config: Config, sessions: Any) -> None:
+        await disable_user(sessions, args.username)
+        print(f"{args.username} disabled; their sessions have ended")
+
+    return _with_staff(args, work)
+
+
+def _users_reset_password(args: argparse.Namespace) -> int:
+    from adviceline.users import reset_password
+
+    async def work(config: Config, sessions: Any) -> None:
+        await reset_password(sessions, args.username, _read_new_password())
+        print(f"{args.username} has a new password; logins with the old one have ended")
+
+    return _with_staff(args, work)
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from adviceline.users import list_users
+
+    async def work(config: Config, sessions: Any) -> None:
+        for user in await list_users(sessions):
+            where = ", ".join(user.municipalities) or ("regional pool" if user.regional_pool
+                                                       else config.region_name)
+            state = "active" if user.active else "disabled"
+            print(f"{user.username:<28} {user.role:<21} {state:<9} {user.managed:<7} {where}")
+
+    return _with_staff(args, work)
 
 
 def _hash_password(args: argparse.Namespace) -> int:
@@ -179,13 +430,137 @@ def _kb_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kb_eval(args: argparse.Namespace) -> int:
-    from knowledge_base import Matcher, load_knowledge_base
-    from knowledge_base.evaluate import evaluate
+def _kb_review(args: argparse.Namespace) -> int:
+    from knowledge_base import load_knowledge_base
+    from knowledge_base.review import ReviewError, fingerprint, record_review
 
     config = _config(args)
-    matcher = Matcher(load_knowledge_base(config.entries_dir, config.topics_file), config.matcher)
+    kb = load_knowledge_base(config.entries_dir, config.topics_file)
+    unknown = [entry_id for entry_id in args.entries if entry_id not in kb.entries]
+    if unknown:
+        print(f"unknown entry id(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    on = args.on or date.today()
+    try:
+        for entry_id in args.entries:
+            entry = kb.entry(entry_id)
+            text = fingerprint(entry.question, entry.question_en, entry.answer_nl, entry.answer_en)
+            review = record_review(entry.path, text, args.by, on)
+            print(f"{entry_id}: reviewed on {review.on.isoformat()} by {review.by} ({review.text})")
+    except ReviewError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _kb_eval(args: argparse.Namespace) -> int:
+    from knowledge_base import Matcher, load_knowledge_base
+    from knowledge_base.evaluate import DEFAULT_HELDOUT, DEFAULT_TUNING, evaluate, worst_of
+
+    config = _config(args)
+    kb = load_knowledge_base(config.entries_dir, config.topics_file)
+    matcher = Matcher(kb, config.matcher)
+    print("Development set (the matcher and the shipped crisis detector):")
     print(evaluate(matcher, args.devset or config.devset).format())
+    tuning = sorted((args.tuning or DEFAULT_TUNING).glob("*.jsonl"))
+    if tuning:
+        print()
+        print("Tuning writers (read and tuned on like the development set: training figures, "
+              "not a measure of generalisation):")
+        for path in tuning:
+            print(f"  {path.stem:<12} tuning    {evaluate(matcher, path).summary()}")
+    heldout = sorted((args.questions or DEFAULT_HELDOUT).glob("*.jsonl"))
+    if heldout:
+        print()
+        print("Held-out question writers (never read by the matcher's authors; quote the worst; "
+              "targets: top-1 >= 0.92, precision >= 0.97, answered right >= 0.50, out of scope "
+              "kept >= 0.95):")
+        held_out = [evaluate(matcher, path) for path in heldout]
+        for path, report in zip(heldout, held_out, strict=True):
+            print(f"  {path.stem:<12} held out  {report.summary()}")
+        if len(held_out) > 1:
+            print(f"  {'worst':<12} held out  {worst_of(held_out)}")
+    if args.no_writers:
+        return 0
+    from knowledge_base.corpus import DEFAULT_CORPUS, DEFAULT_TEST_CORPUS, load_writer, writers
+    from knowledge_base.crisis_eval import corpus_trainer, format_reports, leave_one_writer_out
+
+    trainer = corpus_trainer(kb, args.corpus or DEFAULT_CORPUS,
+                             progress=lambda line: print(f"  ... {line}", file=sys.stderr),
+                             nested=args.nested)
+
+    def answers(text: str) -> bool:
+        decision = matcher.decide(text)
+        return decision.outcome == "answer"
+
+    print()
+    print(format_reports(leave_one_writer_out(trainer, args.writer, answers),
+                         show_misses=args.show_misses, nested=args.nested))
+    if not args.nested:
+        from knowledge_base.crisis_eval import threshold_costs
+
+        print(threshold_costs(trainer, args.writer or sorted(trainer.writers)))
+    test_corpus = args.test_corpus or DEFAULT_TEST_CORPUS
+    test_writers = writers(test_corpus) if test_corpus.is_dir() else []
+    if test_writers:
+        from knowledge_base.crisis import load_detector
+        from knowledge_base.crisis_eval import evaluate_test_writer
+
+        detector = load_detector()
+        print("Test writers (never trained or tuned on; the shipped model, thresholds and "
+              "rules as they are):")
+        reports = [evaluate_test_writer(detector, name, load_writer(test_corpus, name), answers)
+                   for name in test_writers]
+        print("\n".join(format_reports(reports, show_misses=False).splitlines()[1:]))
+    if args.save_model:
+        _save_shipped_model(trainer, None)
+    return 0
+
+
+def _kb_train_topics(args: argparse.Namespace) -> int:
+    from knowledge_base import load_knowledge_base
+    from knowledge_base.index import TermIndex
+    from knowledge_base.topic_classifier import DEFAULT_CLASSIFIER_FILE, TopicClassifier
+
+    config = _config(args)
+    kb = load_knowledge_base(config.entries_dir, config.topics_file)
+    classifier = TopicClassifier(kb, TermIndex(kb), stored=None)
+    out = args.out or DEFAULT_CLASSIFIER_FILE
+    classifier.save(out)
+    print(f"topic classifier: {len(kb.entries)} entries, {len(kb.topics)} topics -> {out}")
+    return 0
+
+
+def _save_shipped_model(trainer: Any, out: Path | None) -> None:
+    from knowledge_base.crisis import DEFAULT_MODEL_FILE
+    from knowledge_base.crisis_eval import fit_shipped_model
+
+    model = fit_shipped_model(trainer)
+    out = out or DEFAULT_MODEL_FILE
+    model.save(out)
+    print(f"{out}: {model.meta['messages']} messages ({model.meta['crisis_messages']} crisis) "
+          f"from {len(trainer.writers)} writers and the background; thresholds crisis >= "
+          f"{model.crisis_threshold:.2f}, concern >= {model.concern_threshold:.2f}")
+
+
+def _kb_train_crisis(args: argparse.Namespace) -> int:
+    from knowledge_base import load_knowledge_base
+    from knowledge_base.corpus import DEFAULT_CORPUS
+    from knowledge_base.crisis_eval import corpus_trainer
+
+    config = _config(args)
+    kb = load_knowledge_base(config.entries_dir, config.topics_file)
+    trainer = corpus_trainer(kb, args.corpus or DEFAULT_CORPUS,
+                             progress=lambda line: print(f"  ... {line}", file=sys.stderr))
+    _save_shipped_model(trainer, args.out)
+    return 0
+
+
+def _kb_export_labels(args: argparse.Namespace) -> int:
+    from adviceline.labels import export_labels
+
+    count = asyncio.run(export_labels(_config(args), args.out))
+    print(f"{args.out}: {count} adviser mark(s)")
     return 0
 
 

@@ -5,6 +5,7 @@ has numbers to show. Runs only on an empty database."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -32,15 +33,25 @@ ADVISER_QUESTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoHistory:
+    """What `serve --demo` added, so the start-up lines can say it."""
+
+    questions: int = 0
+    waiting: int = 0   # still in the queue, some for days, as on a real line
+    days: int = 0
+    skipped: bool = False   # the database already had questions: nothing was added
+
+
 async def seed_demo_history(sessions: async_sessionmaker[AsyncSession], faq: Faq,
-                            config: Config, clock: Clock, days: int = 14) -> int:
+                            config: Config, clock: Clock, days: int = 14) -> DemoHistory:
     async with sessions() as session:
         if await session.scalar(select(func.count(Question.id))):
-            return 0
+            return DemoHistory(skipped=True)
         advisers = [Adviser.from_user(user) for user in (await session.scalars(
             select(User).where(User.role == "adviser"))).all()]
     if not advisers:
-        return 0
+        return DemoHistory()
     rng = random.Random(20261123)
     past = FrozenClock(clock.now() - timedelta(days=days))
     tasks = BackgroundTasks()
@@ -48,9 +59,9 @@ async def seed_demo_history(sessions: async_sessionmaker[AsyncSession], faq: Faq
     pipeline = Pipeline(sessions=sessions, faq=faq, config=config, clock=past, notifier=notifier,
                         tasks=tasks)
     desk = AdviserDesk(sessions=sessions, config=config, clock=past, notifier=notifier,
-                       topics=faq.kb.topics.keys())
+                       topics=faq.topics)
     entries = list(faq.kb.entries.values())
-    count = 0
+    count = waiting = 0
     for _day in range(days):
         for _ in range(rng.randint(2, 5)):
             past.advance(minutes=rng.randint(20, 200))
@@ -66,6 +77,7 @@ async def seed_demo_history(sessions: async_sessionmaker[AsyncSession], faq: Faq
             await pipeline.ask_adviser(opened.conversation_id)
             count += 1
             if rng.random() < 0.15:
+                waiting += 1
                 continue   # still waiting
             past.advance(minutes=rng.choice((4, 9, 15, 25, 40, 75, 130)))
             question_id = await _open_question(sessions, opened.conversation_id)
@@ -75,7 +87,7 @@ async def seed_demo_history(sessions: async_sessionmaker[AsyncSession], faq: Faq
             await desk.close(adviser, question_id, rng.choice(sorted(faq.kb.topics)))
         past.set(clock.now() - timedelta(days=days - _day - 1))
     await tasks.drain()
-    return count
+    return DemoHistory(questions=count, waiting=waiting, days=days)
 
 
 async def _ask(pipeline: Pipeline, tasks: BackgroundTasks, conversation_id: str,

@@ -8,6 +8,20 @@ from typing import Any
 
 PARENT, FAQ, ADVISER, SYSTEM = "parent", "faq", "adviser", "system"
 LANGUAGES = ("nl", "en")
+# Sequence numbers are 32-bit integers in the database; anything larger is refused up front.
+MAX_SEQ = 2**31 - 1
+
+
+def storable(text: str) -> bool:
+    """False for text the database cannot hold: NUL characters (PostgreSQL) and lone UTF-16
+    surrogates (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class AdvicelineError(Exception):
@@ -19,6 +33,28 @@ class AdvicelineError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+_TOO_MANY = {
+    "conversations": ("Je hebt veel nieuwe gesprekken geopend", "Too many new conversations"),
+    "messages": ("Je stuurt veel berichten achter elkaar", "Too many messages in a short time"),
+    "websockets": ("Je maakt veel verbindingen achter elkaar", "Too many connections"),
+    "logins": ("Te veel inlogpogingen vanaf dit adres", "Too many login attempts"),
+}
+
+
+class RateLimited(AdvicelineError):
+    """429: this address asked too often; `retry_after` seconds until the next one is allowed."""
+
+    code, status = "rate_limited", 429
+
+    def __init__(self, kind: str, retry_after: int) -> None:
+        nl, en = _TOO_MANY[kind]
+        super().__init__(f"{nl}. Probeer het over {retry_after} seconden opnieuw. "
+                         f"Bij gevaar: bel 112. / {en} from your connection; please try again "
+                         f"in {retry_after} seconds. In danger: call 112.")
+        self.kind = kind
+        self.retry_after = retry_after
 
 
 class NotFound(AdvicelineError):
@@ -44,6 +80,54 @@ class Inbound:
     conversation_id: str
     text: str
     client_id: str | None = None   # the sender's own id for the message: a resend is stored once
+
+
+@dataclass(frozen=True)
+class ChannelInbound:
+    """A parent's message on a channel that pushes replies to an address (e-mail, Telegram).
+
+    `external_id` is the channel's own id of the message (unique per channel): the same id is
+    stored once, however often the channel hands it over. `conversation_id` is the conversation
+    the channel found the message belongs to; it is continued only when it is this channel's
+    and `address` is its address, otherwise a new conversation is opened.
+    """
+
+    channel: str
+    external_id: str
+    address: str                       # where replies go: an e-mail address, a chat id
+    text: str
+    conversation_id: str | None = None
+    municipality: str | None = None    # for a new conversation
+    language: str = "nl"               # for a new conversation, until the parent's words decide
+    choices: bool = True               # can the channel offer suggestions to pick from?
+    reference: str | None = None       # the channel's id to reply to (a Message-ID)
+    context: dict[str, Any] | None = None   # what the channel needs to answer in the thread
+
+
+@dataclass(frozen=True)
+class ChannelNotice:
+    """What a push channel itself says to a parent (a greeting, 'which municipality?', 'we can
+    only read text'), stored as a message of the service and pushed through the outbox like any
+    other reply. Stored once per `external_id`, in the address's current conversation or a new
+    one; `municipality`, when given, becomes the conversation's municipality."""
+
+    channel: str
+    external_id: str
+    address: str
+    text: str
+    actions: dict[str, Any] | None = None   # e.g. buttons the channel shows with it
+    municipality: str | None = None
+    language: str = "nl"                     # for a new conversation
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """Something a channel handed over and stored before acknowledging it, not yet handled."""
+
+    update_id: int
+    payload: dict[str, Any]
+    attempts: int
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)

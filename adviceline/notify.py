@@ -10,6 +10,7 @@ import asyncio
 from collections import defaultdict
 
 QUEUE = "queue"
+ANY = "*"   # listeners on this wake at every publish, whatever the topic
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -24,11 +25,24 @@ class Notifier:
         """A future that completes at the next publish on `topic`. Take it before reading."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._listeners[topic].add(future)
-        future.add_done_callback(lambda done: self._listeners.get(topic, set()).discard(done))
+        future.add_done_callback(lambda done: self._forget(topic, done))
         return future
 
+    def _forget(self, topic: str, future: asyncio.Future[None]) -> None:
+        # A topic without listeners is dropped: the map holds only what is watched right now,
+        # not every conversation ever watched.
+        listeners = self._listeners.get(topic)
+        if listeners is not None:
+            listeners.discard(future)
+            if not listeners:
+                del self._listeners[topic]
+
+    def watched(self) -> int:
+        """How many topics have listeners now (for tests and health checks)."""
+        return len(self._listeners)
+
     def publish(self, *topics: str) -> None:
-        for topic in topics:
+        for topic in (*topics, ANY):
             for future in self._listeners.pop(topic, set()):
                 if not future.done():
                     future.set_result(None)
@@ -36,6 +50,9 @@ class Notifier:
     @staticmethod
     async def wait(future: asyncio.Future[None], timeout: float) -> None:
         try:
-            await asyncio.wait_for(asyncio.shield(future), timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the future completes.
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(future)
         except TimeoutError:
             future.cancel()

@@ -7,6 +7,13 @@ import re
 from adviceline.config import Config
 from adviceline.domain import Invalid
 
+
+class OutsideRegion(Invalid):
+    """A postcode of another region: the message says where the parent can go instead."""
+
+    code = "outside_region"
+
+
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
 
 
@@ -22,10 +29,20 @@ def resolve_municipality(config: Config, given: str | None) -> str | None:
             return municipality.id
     match = _POSTCODE.match(text)
     if match:
-        found = config.postcodes.get(match.group(1))
-        if found is None:
-            raise Invalid(f"Postcode {match.group(1)} hoort niet bij een gemeente in "
-                          f"{config.region_name}. / This postcode is not in {config.region_name}.")
-        return found
+        postcode = match.group(1)
+        found = config.postcodes.get(postcode)
+        if found is not None:
+            return found
+        elsewhere = config.postcodes_elsewhere.get(postcode)
+        if elsewhere is not None:
+            raise OutsideRegion(
+                f"Postcode {postcode} hoort bij {elsewhere}, niet bij {config.region_name}. "
+                f"Met je vraag kun je terecht bij het CJG of het jeugdteam van de gemeente "
+                f"{elsewhere}; kijk op de website van je gemeente. Direct gevaar? Bel 112. / "
+                f"Postcode {postcode} is in {elsewhere}, not in {config.region_name}. Please "
+                f"ask the CJG or youth team of the municipality of {elsewhere}; see its "
+                "website. In immediate danger, call 112.")
+        raise Invalid(f"Postcode {postcode} hoort niet bij een gemeente in "
+                      f"{config.region_name}. / This postcode is not in {config.region_name}.")
     raise Invalid(f"Onbekende gemeente of postcode: {text[:40]!r}. / Unknown municipality or "
                   "postcode.")

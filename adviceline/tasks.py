@@ -11,10 +11,19 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundTasks:
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
+    """At most `limit` at once: under a flood, work beyond it is refused (spawn returns None)
+    and the caller leaves it for a loop that picks up stored work."""
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+    def __init__(self, limit: int = 200) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.limit = limit
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any] | None:
+        if len(self._tasks) >= self.limit:
+            coroutine.close()
+            log.warning("background work postponed: too much running",
+                        extra={"task": name, "running": len(self._tasks)})
+            return None
         task = asyncio.create_task(coroutine, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)

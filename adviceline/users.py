@@ -1,4 +1,5 @@
-"""Staff accounts come from configuration; this keeps the users table in step with it."""
+"""Staff accounts: the configuration's [[user]] entries, kept in step with the users table at every
+start, and staff managed from the command line (`adviceline users`), kept in the database only."""
 
 from __future__ import annotations
 
@@ -32,12 +33,85 @@ async def sync_users(sessions: async_sessionmaker[AsyncSession],
             if user is None:
                 user = User(username=configured.username)
                 session.add(user)
+            elif user.password_hash != (password_hash or ""):
+                # A new password ends every login made with the old one.
+                await repo.end_sessions_of_user(session, user.id)
             user.display_name = configured.display_name
             user.role = configured.role
             user.municipalities = list(configured.municipalities)
             user.regional_pool = configured.regional_pool
             user.password_hash = password_hash or ""
             user.active = True
-        # Someone removed from the configuration can no longer log in.
-        await session.execute(update(User).where(User.username.not_in(configured_names))
+            user.managed = CONFIG_MANAGED
+        # Someone removed from the configuration can no longer log in; staff added with
+        # `adviceline users add` are not the configuration's to remove.
+        await session.execute(update(User).where(User.username.not_in(configured_names),
+                                                 User.managed == CONFIG_MANAGED)
                               .values(active=False))
+
+
+CONFIG_MANAGED, CLI_MANAGED = "config", "cli"
+MIN_PASSWORD_CHARS = 12
+
+
+class StaffError(Exception):
+    """A `users` command that cannot be done as asked; the message says why."""
+
+
+async def add_user(sessions: async_sessionmaker[AsyncSession], *, username: str,
+                   display_name: str, role: str, municipalities: Iterable[str],
+                   regional_pool: bool, password: str) -> None:
+    _check_password(password)
+    password_hash = await asyncio.to_thread(hash_password, password)
+    async with sessions.begin() as session:
+        existing = await repo.user_by_username(session, username)
+        if existing is not None:
+            raise StaffError(_exists(existing))
+        session.add(User(username=username, display_name=display_name, role=role,
+                         municipalities=list(municipalities), regional_pool=regional_pool,
+                         password_hash=password_hash, active=True, managed=CLI_MANAGED))
+
+
+async def disable_user(sessions: async_sessionmaker[AsyncSession], username: str) -> None:
+    async with sessions.begin() as session:
+        user = await _managed_here(session, username)
+        user.active = False
+        await repo.end_sessions_of_user(session, user.id)
+
+
+async def reset_password(sessions: async_sessionmaker[AsyncSession], username: str,
+                         password: str) -> None:
+    """A new password; every login made with the old one ends, and a disabled user is enabled."""
+    _check_password(password)
+    password_hash = await asyncio.to_thread(hash_password, password)
+    async with sessions.begin() as session:
+        user = await _managed_here(session, username)
+        user.password_hash = password_hash
+        user.active = True
+        await repo.end_sessions_of_user(session, user.id)
+
+
+async def list_users(sessions: async_sessionmaker[AsyncSession]) -> list[User]:
+    async with sessions() as session:
+        return list(await repo.all_users(session))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise StaffError(f"use a password of at least {MIN_PASSWORD_CHARS} characters")
+
+
+def _exists(user: User) -> str:
+    if user.managed == CONFIG_MANAGED:
+        return (f"{user.username!r} is a [[user]] of the configuration file; change it there")
+    return f"{user.username!r} exists already; use `adviceline users reset-password`"
+
+
+async def _managed_here(session: AsyncSession, username: str) -> User:
+    user = await repo.user_by_username(session, username)
+    if user is None:
+        raise StaffError(f"no user {username!r}")
+    if user.managed == CONFIG_MANAGED:
+        raise StaffError(f"{username!r} is a [[user]] of the configuration file, which sets it "
+                         "at every start: change or remove it there")
+    return user

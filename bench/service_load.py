@@ -28,7 +28,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adviceline.cli import DEMO_USERS_FILE
-from adviceline.config import Secret, load_config, load_demo_users
+from adviceline.config import RateLimitSettings, Secret, load_config, load_demo_users
 from adviceline.stats import nearest_rank
 from adviceline.web.app import create_app
 from adviceline.web.keys import FAQ
@@ -97,6 +97,8 @@ async def run(database: str | None, parents: int, questions: int) -> None:
             load_demo_users(DEMO_USERS_FILE, load_config(environ={})),
             database_url=Secret(url),
             demo=False,
+            # Every simulated parent speaks from 127.0.0.1; bench/rate_limits.py measures those.
+            rate_limits=RateLimitSettings(enabled=False),
         )
         app = create_app(config)
         runner = web.AppRunner(app, access_log=None)

@@ -1,9 +1,10 @@
 """`adviceline kb check`: every rule an entry file must follow, reported as "path: problem".
 
 Structural problems come from loading; quality rules (phrasing count, an English phrasing, answer
-length, placeholders, review date, file location) are checked here, and finally every phrasing is
-matched against the rest of the knowledge base with the real matcher (leave-one-out): a phrasing
-that lands on another topic confuses parents and the matcher alike.
+length, placeholders, the warning-signs block, a review that covers the current text, file
+location) are checked here. Every phrasing must share a word with its answer, and every phrasing
+is matched against the rest of the knowledge base with the real matcher (leave-one-out): a
+phrasing that lands on another topic confuses parents and the matcher alike.
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from knowledge_base.index import AGE_TERM_PREFIX
 from knowledge_base.loading import load_topics, read_entry_files
 from knowledge_base.matcher import Matcher, MatcherSettings
 from knowledge_base.model import (
     DEFAULT_ENTRIES_DIR,
     DEFAULT_TOPICS_FILE,
-    PLACEHOLDERS,
     Entry,
     KnowledgeBase,
     KnowledgeBaseError,
 )
 from knowledge_base.normalise import detect_language, words
-from knowledge_base.render import placeholders_in
+from knowledge_base.render import KNOWN_PLACEHOLDERS, fill_fixed, placeholders_in
+from knowledge_base.review import fingerprint
+from knowledge_base.warning_signs import HEALTH_TOPICS, block_problems
 
 MIN_PHRASINGS = 6
 # A phrasing is reported when another topic beats its own by more than this many points (0..100):
@@ -71,7 +74,9 @@ def check_knowledge_base(
         problems.append(Problem(str(entries_dir), "no entry files found"))
         return problems
     kb = KnowledgeBase(topics=topics, entries=entries)
-    problems.extend(confusable_phrasings(Matcher(kb, settings), confusion_margin))
+    matcher = Matcher(kb, settings)
+    problems.extend(unanswered_phrasings(matcher))
+    problems.extend(confusable_phrasings(matcher, confusion_margin))
     return problems
 
 
@@ -97,27 +102,67 @@ def entry_problems(entry: Entry, today: date) -> list[str]:
         problems.append("no English phrasing (at least one phrasing must be in English)")
     duplicates = {p for p in entry.phrasings if entry.phrasings.count(p) > 1}
     problems.extend(f"phrasing listed twice: {p!r}" for p in sorted(duplicates))
-    count = answer_word_count(entry.answer_nl)
+    count = answer_word_count(fill_fixed(entry.answer_nl, "nl"))
     low, high = ANSWER_WORDS
     if not low <= count <= high:
         problems.append(f"Dutch answer has {count} words; it must have {low}-{high}")
     for language, text in (("nl", entry.answer_nl), ("en", entry.answer_en)):
         for name in placeholders_in(text):
-            if name not in PLACEHOLDERS:
+            if name not in KNOWN_PLACEHOLDERS:
                 problems.append(
                     f"unknown placeholder {{{{{name}}}}} in the {language} answer; "
-                    f"known: {', '.join(PLACEHOLDERS)}"
+                    f"known: {', '.join(sorted(KNOWN_PLACEHOLDERS))}"
                 )
         if _STRAY_BRACES.search(_PLACEHOLDER.sub("", text)):
             problems.append(f"unbalanced {{{{ or }}}} in the {language} answer")
-    if entry.last_reviewed > today:
-        problems.append(f"last_reviewed {entry.last_reviewed.isoformat()} is in the future")
+    problems.extend(
+        block_problems(entry.answer_nl, entry.answer_en, required=entry.topic in HEALTH_TOPICS)
+    )
+    review = entry.last_reviewed
+    if review.on > today:
+        problems.append(f"last_reviewed.on {review.on.isoformat()} is in the future")
+    current = fingerprint(entry.question, entry.question_en, entry.answer_nl, entry.answer_en)
+    if review.text != current:
+        problems.append(
+            f"changed since its review on {review.on.isoformat()} by {review.by}: read it again "
+            f"and record the review with `adviceline kb review {entry.id} --by NAME`"
+        )
     return problems
 
 
 def answer_word_count(text: str) -> int:
     """Words a parent reads: placeholders count as one word, Markdown marks as none."""
     return len(_WORD.findall(_PLACEHOLDER.sub(" x ", text)))
+
+
+def unanswered_phrasings(matcher: Matcher) -> list[Problem]:
+    """Phrasings none of whose words (as the matcher reads them) occur in the entry's answer.
+
+    An entry promises to answer each of its phrasings. This cannot prove that it does, but a
+    phrasing sharing not one word (lemma, stem or synonym concept) with the answer in its own
+    language is a question the answer does not speak to: 'cyberpesten' under an answer that
+    never says it, 'na de prik' under one about fever only.
+    """
+    problems: list[Problem] = []
+    index = matcher.index
+    for entry in matcher.kb.entries.values():
+        # Both languages: a short phrasing's language is a guess ("nachtluier weglaten of
+        # wachten" reads as English), and a word in either answer is the entry speaking to it.
+        answer_terms = frozenset(index.analyse(fill_fixed(entry.answer_nl, "nl")).terms) | (
+            frozenset(index.analyse(fill_fixed(entry.answer_en, "en")).terms)
+        )
+        for phrasing in entry.phrasings:
+            analysis = index.analyse(phrasing)
+            words = [t for t in analysis.terms if not t.startswith(AGE_TERM_PREFIX)]
+            if words and not answer_terms.intersection(words):
+                problems.append(
+                    Problem(
+                        str(entry.path),
+                        f"phrasing {phrasing!r} is not answered: none of its words "
+                        f"({', '.join(analysis.words)}) occurs in the answer",
+                    )
+                )
+    return problems
 
 
 def confusable_phrasings(matcher: Matcher, margin: float = CONFUSION_MARGIN) -> list[Problem]:

@@ -9,6 +9,7 @@ Dutch compound of known words ("slaapregressie").
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -25,6 +26,7 @@ from knowledge_base.normalise import (
     fold,
     is_known_word,
     is_stop_word,
+    language_markers,
     snowball_stem,
     stem,
     words,
@@ -38,10 +40,14 @@ _MIN_REPAIR_LENGTH = 5
 _MIN_COMPOUND_PART = 4
 _REPAIR_CACHE_SIZE = 100_000
 VICTIM_TERM = CONCEPT_PREFIX + "gepest"
-_HIT_BY_OTHERS = re.compile(
-    r"\b(?:wordt|worden|werd|werden|is|gets|got|is being|was being)\b(?:\W+\w+){0,6}?\W+"
-    r"(?:geslagen|geschopt|geduwd|geknepen|getrapt|uitgescholden|hit|kicked|pushed|punched)\b"
+_CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
+HIT_TERM = CONCEPT_PREFIX + "slaan"
+# Passive auxiliaries: the word after them that the lexicon reads as hitting ("wordt ... geslagen",
+# "gets kicked") makes the child the one who is hit, as when bullied, not the one who hits.
+_PASSIVE_AUXILIARIES = frozenset(
+    ["wordt", "worden", "werd", "werden", "is", "was", "gets", "got", "being"]
 )
+_PASSIVE_REACH = 6  # words between the auxiliary and its participle
 
 
 def _topic_words(topic: str) -> str:
@@ -50,39 +56,104 @@ def _topic_words(topic: str) -> str:
 
 @dataclass(frozen=True)
 class _SynonymMaps:
-    surface: dict[str, str]  # folded word -> concept
+    surface: dict[tuple[str, str], str]  # (language, folded word) -> concept
     lemma_stem: dict[tuple[str, str], str]  # (language, lemma stem) of base-form members
     plain_stem: dict[tuple[str, str], str]  # (language, Snowball stem without lemma)
+    phrases: dict[tuple[str, str, str], str]  # (language, word, next word) -> concept
 
 
 @lru_cache(maxsize=1)
 def _synonym_maps() -> _SynonymMaps:
-    surface: dict[str, str] = {}
+    surface: dict[tuple[str, str], str] = {}
     lemma_stem: dict[tuple[str, str], str] = {}
     plain_stem: dict[tuple[str, str], str] = {}
+    phrases: dict[tuple[str, str, str], str] = {}
     for concept, (dutch, english) in SYNONYM_GROUPS.items():
         term = CONCEPT_PREFIX + concept
         for language, spec in (("nl", dutch), ("en", english)):
             for member in spec.split():
-                word = fold(member.replace("_", ""))
-                surface.setdefault(word, term)
+                parts = [fold(part) for part in member.split("_")]
+                if len(parts) == 2:
+                    # A phrase fixes the sense its words lack alone ("passed away"); it also
+                    # counts written as one word ("opening_hours" as "openinghours").
+                    phrases.setdefault((language, parts[0], parts[1]), term)
+                word = "".join(parts)
+                surface.setdefault((language, word), term)
                 plain_stem.setdefault((language, snowball_stem(word, language)), term)
                 # Only base forms by stem: "gegevens" lemmatises to "geven" and would catch "geeft".
                 if fold(simplemma.lemmatize(word, lang=language)) == word:
                     lemma_stem.setdefault((language, stem(word, language)), term)
-    return _SynonymMaps(surface, lemma_stem, plain_stem)
+    return _SynonymMaps(surface, lemma_stem, plain_stem, phrases)
 
 
 @lru_cache(maxsize=200_000)
 def word_term(word: str, language: str) -> str:
-    """The term of one word: its synonym concept, else its lemma stem."""
+    """The term of one word in one language: its synonym concept in that language's word list,
+    else its lemma stem. Lists are per language because a word can be a false friend: Dutch
+    "add" is the attention disorder, English "add" a verb."""
     maps = _synonym_maps()
-    concept = maps.surface.get(word)
+    concept = maps.surface.get((language, word))
     if concept is None:
         concept = maps.lemma_stem.get((language, stem(word, language)))
     if concept is None:
         concept = maps.plain_stem.get((language, snowball_stem(word, language)))
     return concept if concept is not None else stem(word, language)
+
+
+def _hit_by_others(tokens: list[str], language: str) -> bool:
+    """Whether a passive names the child as hit: grammar over the lexicon, no word list."""
+    for position, token in enumerate(tokens):
+        if token in _PASSIVE_AUXILIARIES:
+            following = tokens[position + 1 : position + 1 + _PASSIVE_REACH]
+            if any(word_term(word, language) == HIT_TERM and _participle(word, language)
+                   for word in following):
+                return True
+    return False
+
+
+def _participle(word: str, language: str) -> bool:
+    # Dutch past participles of these verbs start with ge- ("geslagen"); "wordt fysiek, duwen"
+    # is a copula and an infinitive. English ones are not -ing forms ("is hitting").
+    return word.startswith("ge") if language == "nl" else not word.endswith("ing")
+
+
+def _other(language: str) -> str:
+    return "en" if language == "nl" else "nl"
+
+
+def _unsure(tokens: list[str]) -> bool:
+    """Whether the function words leave the language open (none, or as many of each)."""
+    dutch, english = language_markers(tokens)
+    return dutch == english
+
+
+def _borrowed_concept(word: str, language: str, unsure: bool) -> str | None:
+    """The other language's concept for a word the question's language does not know
+    ("zakgeld" in a question read as English), or for any word when the language is unsure
+    ("toddler night waking"). A word the language knows keeps its own sense: English "add"."""
+    if not unsure and is_known_word(word, language):
+        return None
+    # The word itself or its lemma, not a stem: "youtubers" is not "youtube".
+    other = _other(language)
+    surface = _synonym_maps().surface
+    lemma = fold(simplemma.lemmatize(word, lang=other))
+    return surface.get((other, word)) or surface.get((other, lemma))
+
+
+def phrase_terms(tokens: list[str], language: str) -> list[str]:
+    """Concepts named by two words together ("passed away", "opening hours")."""
+    phrases = _synonym_maps().phrases
+    found: list[str] = []
+    for first, second in itertools.pairwise(tokens):
+        concept = phrases.get((language, first, second))
+        if concept is not None:
+            found.append(concept)
+    return found
+
+
+def abbreviations(text: str) -> frozenset[str]:
+    """Words written in capitals ("ADD", "BSO"): abbreviations, read in either language."""
+    return frozenset(fold(token) for token in _CAPITALS.findall(text))
 
 
 @dataclass(frozen=True)
@@ -136,7 +207,7 @@ class TermIndex:
         raw_docs: list[tuple[int, tuple[str, ...], str | None]] = []
         for entry_index, texts in enumerate(texts_per_entry):
             for text, language, is_phrasing in texts:
-                terms = self._text_terms(text, language)
+                terms = self._text_terms(text, language, _unsure(words(text)))
                 raw_docs.append((entry_index, terms, text if is_phrasing else None))
         entry_tf: list[dict[str, int]] = [defaultdict(int) for _ in self.entry_ids]
         for entry_index, terms, _source in raw_docs:
@@ -201,13 +272,18 @@ class TermIndex:
         self._repair_cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # analysis -------------------------------------------------------------------------------------
-    def _text_terms(self, text: str, language: str) -> tuple[str, ...]:
+    def _text_terms(self, text: str, language: str, unsure: bool = False) -> tuple[str, ...]:
         terms: list[str] = []
-        for word in words(text):
+        tokens = words(text)
+        for word in tokens:
             if is_stop_word(word, language) or word.isdigit() or len(word) < 2:
                 continue
-            terms.append(word_term(word, language))
+            term = word_term(word, language)
+            if not term.startswith(CONCEPT_PREFIX):
+                term = _borrowed_concept(word, language, unsure) or term
+            terms.append(term)
             terms.extend(self._compound_parts(word, language))
+        terms.extend(phrase_terms(tokens, language))
         terms.extend(AGE_TERM_PREFIX + group for group in age_groups(text))
         return tuple(dict.fromkeys(terms))
 
@@ -233,6 +309,8 @@ class TermIndex:
         """The parent's message as terms, with misspellings and compounds repaired."""
         tokens = words(text)
         language = detect_language(tokens)
+        unsure = _unsure(tokens)
+        capitals = abbreviations(text)
         terms: list[str] = []
         unknown: list[str] = []
         content: list[str] = []
@@ -241,16 +319,31 @@ class TermIndex:
                 continue
             content.append(word)
             repaired = self._repair(word, language)
+            if not any(t.startswith(CONCEPT_PREFIX) for t in repaired):
+                concept = _borrowed_concept(word, language, unsure)
+                if concept is not None and concept in self._known_terms:
+                    repaired = (concept,)
+            if word in capitals:
+                repaired = self._abbreviation(word, language) or repaired
             if repaired:
                 terms.extend(repaired)
             else:
                 unknown.append(word)
+        terms.extend(t for t in phrase_terms(tokens, language) if t in self._known_terms)
         terms.extend(AGE_TERM_PREFIX + group for group in age_groups(text))
-        if _HIT_BY_OTHERS.search(fold(text)):
-            terms.append(VICTIM_TERM)  # "hij wordt geschopt": on the receiving end, as when bullied
+        if _hit_by_others(tokens, language):
+            terms.append(VICTIM_TERM)
         return Analysis(
             language, tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(unknown)), tuple(content)
         )
+
+    def _abbreviation(self, word: str, language: str) -> tuple[str, ...]:
+        """A word in capitals as the concept either language's list names it by ("ADD")."""
+        for lang in (language, "en" if language == "nl" else "nl"):
+            term = word_term(word, lang)
+            if term.startswith(CONCEPT_PREFIX) and term in self._known_terms:
+                return (term,)
+        return ()
 
     def _repair(self, word: str, language: str) -> tuple[str, ...]:
         key = (word, language)
@@ -266,6 +359,8 @@ class TermIndex:
         if term in self._known_terms:
             return (term,)
         other = "en" if language == "nl" else "nl"
+        # A word the knowledge base does not use in the question's language may be borrowed
+        # from the other one ("meltdowns" in a Dutch question).
         other_term = word_term(word, other)
         if other_term in self._known_terms:
             return (other_term,)

@@ -24,6 +24,7 @@ from knowledge_base.model import (
     KnowledgeBaseError,
     Topic,
 )
+from knowledge_base.review import FINGERPRINT_LENGTH, Review
 
 REQUIRED_ENTRY_FIELDS: tuple[str, ...] = (
     "id",
@@ -39,6 +40,7 @@ REQUIRED_TOPIC_FIELDS: tuple[str, ...] = ("id", "title", "about", "ages", "level
 SECTION_NL = "Nederlands"
 SECTION_EN = "English"
 _SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+_FINGERPRINT = re.compile(rf"^[0-9a-f]{{{FINGERPRINT_LENGTH}}}$")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,11 @@ def read_entry_file(path: Path, topics: dict[str, Topic]) -> EntryFile:
         topic=raw["topic"],
         ages=tuple(raw["ages"]),
         level=raw["level"],
-        last_reviewed=raw["last_reviewed"],
+        last_reviewed=Review(
+            on=raw["last_reviewed"]["on"],
+            by=raw["last_reviewed"]["by"].strip(),
+            text=raw["last_reviewed"]["text"],
+        ),
         question=raw["question"].strip(),
         question_en=raw["question_en"].strip(),
         phrasings=tuple(phrasing.strip() for phrasing in raw["phrasings"]),
@@ -187,9 +193,7 @@ def _entry_field_problems(raw: dict[str, Any], topics: dict[str, Topic]) -> list
         if not isinstance(raw[name], str) or not raw[name].strip()
     ]
     problems.extend(_ages_level_problems(raw))
-    reviewed = raw["last_reviewed"]
-    if isinstance(reviewed, datetime) or not isinstance(reviewed, date):
-        problems.append(f"last_reviewed must be a TOML date like 2026-01-31, not {reviewed!r}")
+    problems.extend(_review_problems(raw["last_reviewed"]))
     phrasings = raw["phrasings"]
     if not isinstance(phrasings, list) or not all(
         isinstance(phrasing, str) and phrasing.strip() for phrasing in phrasings
@@ -198,6 +202,28 @@ def _entry_field_problems(raw: dict[str, Any], topics: dict[str, Topic]) -> list
     topic = raw["topic"]
     if isinstance(topic, str) and topic.strip() and topic not in topics:
         problems.append(f"unknown topic {topic!r} (not in topics.toml)")
+    return problems
+
+
+def _review_problems(reviewed: Any) -> list[str]:
+    """A review names its date, its reviewer and the fingerprint of the text that was read."""
+    shape = (
+        'last_reviewed must record a review: { on = 2026-12-05, by = "who reviewed", '
+        'text = "<fingerprint>" } (adviceline kb review ENTRY --by NAME writes it)'
+    )
+    if not isinstance(reviewed, dict) or set(reviewed) != {"on", "by", "text"}:
+        return [f"{shape}, not {reviewed!r}"]
+    problems: list[str] = []
+    on, by, text = reviewed["on"], reviewed["by"], reviewed["text"]
+    if isinstance(on, datetime) or not isinstance(on, date):
+        problems.append(f"last_reviewed.on must be a TOML date like 2026-01-31, not {on!r}")
+    if not isinstance(by, str) or not by.strip():
+        problems.append("last_reviewed.by must name who reviewed the entry")
+    if not isinstance(text, str) or not _FINGERPRINT.match(text):
+        problems.append(
+            f"last_reviewed.text must be the {FINGERPRINT_LENGTH}-character fingerprint of the "
+            f"reviewed text, not {text!r}"
+        )
     return problems
 
 

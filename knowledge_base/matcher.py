@@ -1,9 +1,10 @@
-"""Decide what to do with a parent's question: answer, suggest, route to an adviser, or crisis.
+"""Decide what to do with a parent's question: answer, suggest, route, crisis or concern.
 
-Crisis detection runs first. Then every entry gets a score 0..100 that blends idf-weighted term
-evidence (its best phrasing, all its phrasings, its answer, its topic's description) with the
-character 4-gram similarity of the question to its topic. Words the knowledge base does not know
-count against every entry, so out-of-scope questions score low.
+Crisis detection runs first: a `crisis` or a `concern` (a possible risk) is never answered.
+Then every entry gets a score 0..100 that blends idf-weighted term evidence (its best phrasing,
+all its phrasings, its answer, its topic's description) with the character 4-gram similarity of
+the question to its topic. Words the knowledge base does not know count against every entry, so
+out-of-scope questions score low.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge_base.crisis import CrisisSignal, detect_crisis
+from knowledge_base.crisis import CrisisDetecting, CrisisSignal, load_detector
 from knowledge_base.index import AGE_TERM_PREFIX, Analysis, TermIndex
 from knowledge_base.model import AGE_GROUPS, KnowledgeBase
 from knowledge_base.ngrams import TopicNgrams
+from knowledge_base.topic_classifier import TopicClassifier
 from knowledge_base.topic_model import TopicModel
 
-OUTCOMES: tuple[str, ...] = ("answer", "suggest", "route", "crisis")
+OUTCOMES: tuple[str, ...] = ("answer", "suggest", "route", "crisis", "concern")
 MAX_CANDIDATES = 5
 MAX_MATCH_CHARACTERS = 2_000
 MIN_PHRASING_IDF = 0.3
@@ -27,7 +29,7 @@ MIN_PHRASING_IDF = 0.3
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    answer_threshold: float = 70.0  # score 0..100 at/above which (with the margin) we answer
+    answer_threshold: float = 85.0  # score 0..100 at/above which (with the margin) we answer
     suggest_threshold: float = 30.0  # at/above which we suggest
     answer_margin: float = 25.0  # best must beat the best entry of another topic by this much
     max_suggestions: int = 3
@@ -41,6 +43,11 @@ class MatcherSettings:
     ngram_weight: float = 0.5  # character 4-gram similarity to the topic's text (0..1, scaled)
     topic_model_weight: float = 0.2  # naive Bayes probability of the entry's topic (0..1, scaled)
     age_mismatch_penalty: float = 5.0  # points off when the question names an age the entry lacks
+    # Logistic-regression probability of the entry's topic (0..1, scaled), times the share of the
+    # question's weight the knowledge base knows to this power: a question mostly about things
+    # the entries never mention gets little from a classifier that must pick some topic.
+    classifier_weight: float = 0.3
+    classifier_coverage_power: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Decision:
-    outcome: str  # "answer" | "suggest" | "route" | "crisis"
+    outcome: str  # "answer" | "suggest" | "route" | "crisis" | "concern"
     entry: str | None
     topic: str | None
     score: float
@@ -73,25 +80,26 @@ class Decision:
                 for c in self.candidates
             ],
             "language": self.language,
-            "crisis": (
-                {"category": self.crisis.category, "rule": self.crisis.rule}
-                if self.crisis
-                else None
-            ),
+            "crisis": self.crisis.to_json() if self.crisis else None,
         }
 
 
 class Matcher:
     """Matches questions against one knowledge base snapshot; build once, call decide() often."""
 
-    def __init__(self, kb: KnowledgeBase, settings: MatcherSettings | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: MatcherSettings | None = None,
+                 crisis: CrisisDetecting | None = None) -> None:
         self.kb = kb
+        self.crisis = crisis or load_detector()
         self.settings = settings or MatcherSettings()
         self.index = TermIndex(kb)
         self._evidence = _EvidenceMatrix(self.index, self.settings)
         self._phrasings = _PhrasingMatrix(self.index)
         self._ngrams = TopicNgrams(kb, self.index)
         self._topic_model = TopicModel(self.index)
+        self._classifier = (
+            TopicClassifier(kb, self.index) if self.settings.classifier_weight else None
+        )
         self._entry_ages = {
             age: np.array([age in kb.entries[e].ages for e in self.index.entry_ids], dtype=bool)
             for age in AGE_GROUPS
@@ -101,11 +109,12 @@ class Matcher:
             [self._topic_number[t] for t in self.index.entry_topics], dtype=np.intp
         )
 
-    def decide(self, text: str) -> Decision:
-        """Crisis detection first, then matching; safe on any text (never raises for it)."""
+    def decide(self, text: str, context: str | None = None) -> Decision:
+        """Crisis detection first (with the parent's previous message as `context`), then
+        matching; safe on any text (never raises for it)."""
         if not isinstance(text, str):
             text = ""
-        crisis = detect_crisis(text)
+        crisis = self.crisis.detect(text, context)
         analysis = self.index.analyse(text[:MAX_MATCH_CHARACTERS])
         scores = self.scores(analysis)
         candidates = tuple(self._ranked(scores, MAX_CANDIDATES)) if scores is not None else ()
@@ -113,7 +122,7 @@ class Matcher:
         runner_up = self._best_of_other_topic(scores, best) if scores is not None else None
         if crisis is not None:
             return Decision(
-                "crisis",
+                crisis.level,
                 None,
                 None,
                 best.score if best else 0.0,
@@ -187,6 +196,11 @@ class Matcher:
         if settings.topic_model_weight:
             left_out = None if exclude_document is None else self.index.documents[exclude_document]
             blended += settings.topic_model_weight * self._topic_model.posterior(terms, left_out)
+        # Left out of the leave-one-out check: the classifier learnt from the very phrasing.
+        if self._classifier is not None and exclude_document is None:
+            known = sum(idf[t] for t in terms) / total
+            blended += (settings.classifier_weight * known**settings.classifier_coverage_power
+                        * self._classifier.posterior(analysis))
         scores = 100.0 * blended
         ages = {t[len(AGE_TERM_PREFIX) :] for t in analysis.terms if t.startswith(AGE_TERM_PREFIX)}
         if ages and settings.age_mismatch_penalty:

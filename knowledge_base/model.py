@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from types import MappingProxyType
+
+from knowledge_base.review import Review
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_ENTRIES_DIR = PACKAGE_DIR / "entries"
@@ -23,6 +24,7 @@ PLACEHOLDERS: tuple[str, ...] = (
     "cursus_opvoeden",
     "jeugdteam",
     "openingstijden",
+    "bewaartermijn",   # how long a finished conversation is kept ("90 dagen" / "90 days")
 )
 
 AGE_GROUPS: tuple[str, ...] = ("baby", "peuter", "schoolkind", "tiener")
@@ -46,7 +48,7 @@ class Entry:
     topic: str
     ages: tuple[str, ...]
     level: int
-    last_reviewed: date
+    last_reviewed: Review
     question: str
     question_en: str
     phrasings: tuple[str, ...]

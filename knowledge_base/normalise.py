@@ -228,12 +228,18 @@ def _shorten_repeats(word: str) -> str:
     return double
 
 
-def detect_language(tokens: Iterable[str]) -> str:
-    """ "en" when clearly more English than Dutch function words, else "nl" (the usual case)."""
+def language_markers(tokens: Iterable[str]) -> tuple[int, int]:
+    """How many Dutch and how many English function words the tokens have."""
     dutch = english = 0
     for token in tokens:
         dutch += token in _LANGUAGE_MARKERS_NL
         english += token in _LANGUAGE_MARKERS_EN
+    return dutch, english
+
+
+def detect_language(tokens: Iterable[str]) -> str:
+    """ "en" when clearly more English than Dutch function words, else "nl" (the usual case)."""
+    dutch, english = language_markers(tokens)
     return "en" if english > dutch else "nl"
 
 

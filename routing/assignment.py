@@ -1,7 +1,8 @@
 """Which advisers a waiting question goes to, and when the parent can expect an answer.
 
 The parent's own municipality answers while its desk is staffed; while it is closed the desk
-switches through to the regional backup pool. Crisis questions go to everyone on duty at once.
+switches through to the regional backup pool. Crisis questions go to every adviser of the region
+at once (the crisis policy, see `routing.staffing`).
 """
 
 from __future__ import annotations
@@ -59,12 +60,30 @@ class AdviserScope:
 
 def adviser_sees(scope: AdviserScope, question_municipality: str | None, crisis: bool,
                  now: datetime, desks: Desks) -> bool:
-    """Whether a waiting question belongs in this adviser's queue right now."""
+    """Whether a waiting question belongs in this adviser's queue right now.
+
+    A crisis belongs in every adviser's queue, whatever their municipality: whoever is at work
+    reads it first (the README's crisis policy)."""
+    if crisis:
+        return True
     if question_municipality is not None and question_municipality in scope.municipalities:
         return True
     if not scope.regional_pool:
         return False
-    if crisis or question_municipality is None:
+    if question_municipality is None:
         return True
     own = desks.municipalities.get(question_municipality)
     return own is None or not own.is_open(now)
+
+
+def next_opening_anywhere(now: datetime, desks: Desks) -> datetime | None:
+    """When the first desk of the region (any municipality or the regional pool) is staffed.
+
+    A crisis is visible to every adviser, so this is when someone can pick it up; `now` when a
+    desk is open now, None when no desk opens within the horizon.
+    """
+    openings = [opening for opening in
+                (hours.next_opening(now) for hours in
+                 (*desks.municipalities.values(), desks.regional_pool))
+                if opening is not None]
+    return min(openings, default=None)

@@ -42,12 +42,37 @@ def parse_span(text: str) -> Span:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """A day (or part of a day) the desk is closed although its week says open: a training day."""
+
+    day: date
+    span: Span | None = None   # None: the whole day
+
+    def covers(self, moment: datetime) -> bool:
+        return moment.date() == self.day and (self.span is None or
+                                               self.span.contains(moment.time()))
+
+
+def parse_closure(text: str) -> Closure:
+    """'2026-12-08' (the whole day) or '2026-12-08 13:00-17:00' -> Closure."""
+    day_text, _, span_text = text.strip().partition(" ")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError as exc:
+        raise DeskHoursError(f"{text!r} is not a closure like '2026-12-08' or "
+                             f"'2026-12-08 13:00-17:00'") from exc
+    return Closure(day, parse_span(span_text) if span_text.strip() else None)
+
+
+@dataclass(frozen=True)
 class DeskHours:
-    """A weekly schedule in local time; public holidays closed unless told otherwise."""
+    """A weekly schedule in local time; public holidays closed unless told otherwise, and closures
+    (a training day, an afternoon) on top."""
 
     week: Mapping[str, tuple[Span, ...]]
     time_zone: ZoneInfo
     closed_on_public_holidays: bool = True
+    closures: tuple[Closure, ...] = ()
     _holidays: holidays.HolidayBase = field(
         default_factory=lambda: holidays.country_holidays("NL"), compare=False, repr=False
     )
@@ -58,22 +83,48 @@ class DeskHours:
         week: Mapping[str, Iterable[str]],
         time_zone: str = "Europe/Amsterdam",
         closed_on_public_holidays: bool = True,
+        closures: Iterable[str] = (),
     ) -> DeskHours:
         unknown = set(week) - set(WEEKDAYS)
         if unknown:
             raise DeskHoursError(f"unknown day {sorted(unknown)[0]!r}; use {', '.join(WEEKDAYS)}")
         spans = {day: tuple(sorted((parse_span(s) for s in week.get(day, ())),
                                    key=lambda s: s.start)) for day in WEEKDAYS}
-        return cls(spans, ZoneInfo(time_zone), closed_on_public_holidays)
+        return cls(spans, ZoneInfo(time_zone), closed_on_public_holidays,
+                   tuple(parse_closure(text) for text in closures))
 
     def _closed_all_day(self, day: date) -> bool:
-        return self.closed_on_public_holidays and day in self._holidays
+        if self.closed_on_public_holidays and day in self._holidays:
+            return True
+        return any(c.day == day and c.span is None for c in self.closures)
+
+    def _closed_by_closure(self, local: datetime) -> bool:
+        return any(closure.covers(local) for closure in self.closures)
 
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.time_zone)
-        if self._closed_all_day(local.date()):
+        if self._closed_all_day(local.date()) or self._closed_by_closure(local):
             return False
         return any(span.contains(local.time()) for span in self.week[WEEKDAYS[local.weekday()]])
+
+    def open_periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The periods the desk is open on this local day, closures cut out, in order."""
+        if self._closed_all_day(day):
+            return []
+        periods: list[tuple[datetime, datetime]] = []
+        for span in self.week[WEEKDAYS[day.weekday()]]:
+            pieces = [(span.start, span.end)]
+            for closure in self.closures:
+                if closure.day != day or closure.span is None:
+                    continue
+                cut = closure.span
+                pieces = [part for start, end in pieces for part in (
+                    ((start, min(end, cut.start)), (max(start, cut.end), end)))
+                    if part[0] < part[1]]
+            periods.extend((datetime.combine(day, start, self.time_zone),
+                            datetime.combine(day, end, self.time_zone))
+                           for start, end in pieces)
+        return periods
 
     def next_opening(self, moment: datetime, horizon_days: int = 14) -> datetime | None:
         """The first moment at or after `moment` when the desk is open (None: not in horizon)."""
@@ -81,13 +132,26 @@ class DeskHours:
             return moment
         local = moment.astimezone(self.time_zone)
         for offset in range(horizon_days + 1):
-            day = local.date() + timedelta(days=offset)
-            if self._closed_all_day(day):
-                continue
-            for span in self.week[WEEKDAYS[day.weekday()]]:
-                opening = datetime.combine(day, span.start, self.time_zone)
-                if opening >= local:
-                    return opening
+            for start, _end in self.open_periods(local.date() + timedelta(days=offset)):
+                if start >= local:
+                    return start
+        return None
+
+    def add_open_time(self, moment: datetime, duration: timedelta,
+                      horizon_days: int = 60) -> datetime | None:
+        """`moment` plus `duration` counted in open time only (business hours): a promise of
+        four hours made at 16:00 on a desk open until 17:00 ends three hours into the next
+        opening. None when the desk is not open that long within the horizon."""
+        local = moment.astimezone(self.time_zone)
+        left = duration
+        for offset in range(horizon_days + 1):
+            for start, end in self.open_periods(local.date() + timedelta(days=offset)):
+                if end <= local:
+                    continue
+                start = max(start, local)
+                if end - start >= left:
+                    return start + left
+                left -= end - start
         return None
 
     def describe_nl(self) -> str:

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from adviceline.cli import DEMO_USERS_FILE
 from adviceline.clock import FrozenClock
-from adviceline.config import Config, Secret, load_config, load_demo_users
+from adviceline.config import Config, RateLimitSettings, Secret, load_config, load_demo_users
 from adviceline.faq import Faq
 from adviceline.web.app import create_app
 from knowledge_base import Entry
@@ -30,6 +30,14 @@ TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)
 @pytest.fixture(scope="session")
 def base_config() -> Config:
     return load_demo_users(DEMO_USERS_FILE, load_config(environ={}))
+
+
+@pytest.fixture(scope="session")
+def faq(base_config: Config) -> Faq:
+    """The shipped knowledge base, loaded once for the whole run (building its index costs
+    seconds of CPU). Every app and core shares it; a module may override `faq` (test_safety
+    runs on a scripted crisis detector)."""
+    return Faq(base_config)
 
 
 @pytest.fixture
@@ -86,8 +94,10 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(base_config: Config, database_url: str) -> Config:
+    # Rate limits off: tests speak from one address and their clock stands still, so buckets
+    # would never refill; tests/web/test_rate_limits.py turns them on.
     return replace(base_config, database_url=Secret(database_url), secure_cookies=False,
-                   demo=False)
+                   demo=False, rate_limits=RateLimitSettings(enabled=False))
 
 
 class RunningApp:
@@ -115,8 +125,8 @@ class RunningApp:
 
 
 @pytest.fixture
-async def running(config: Config, clock: FrozenClock) -> AsyncIterator[RunningApp]:
-    app = create_app(config, clock=clock)
+async def running(config: Config, clock: FrozenClock, faq: Faq) -> AsyncIterator[RunningApp]:
+    app = create_app(config, clock=clock, faq=faq)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     async with aiohttp.ClientSession() as http:
@@ -130,3 +140,19 @@ def answerable(faq: Faq, topic: str | None = None) -> list[Entry]:
             if (topic is None or entry.topic == topic)
             and faq.decide(entry.question).outcome == "answer"
             and faq.decide(entry.question).entry == entry.id]
+
+
+def without_logging_noise(err: str) -> str:
+    """stderr without Python's "--- Logging error ---" reports: a handler another test left on
+    a stream pytest has closed since writes them when a library logs; they are not the
+    command's output."""
+    kept: list[str] = []
+    skipping = False
+    for line in err.splitlines():
+        if line.startswith("--- Logging error ---"):
+            skipping = True
+        elif skipping and line.startswith("Arguments:"):
+            skipping = False
+        elif not skipping:
+            kept.append(line)
+    return "\n".join(kept)

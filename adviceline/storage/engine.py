@@ -1,4 +1,11 @@
-"""The database engine for SQLite (WAL, the embedded default) or PostgreSQL, and migrations."""
+"""The database engine for SQLite (WAL, the embedded default) or PostgreSQL, and migrations.
+
+Sessions come from `Sessions`: `sessions()` for a unit of work that only reads, and
+`sessions.begin()` for one that writes (committed when the block ends). On SQLite the difference
+matters: a reader starts a plain (deferred) transaction and reads its snapshot without waiting for
+anyone, while a writer takes the single write lock up front (BEGIN IMMEDIATE), so it waits its turn
+instead of failing half-way with "database is locked".
+"""
 
 from __future__ import annotations
 
@@ -11,41 +18,73 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.ext.asyncio.session import _AsyncSessionContextManager
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Several service processes may start at once against one PostgreSQL; one migrates at a time.
 _MIGRATION_LOCK_ID = 0x616476696365
+# An execution option that marks a connection as a writer's (see Sessions and _configure_sqlite).
+WRITER = "adviceline_writer"
+SQLITE_SYNCHRONOUS = ("full", "normal")
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_synchronous: str = "full") -> AsyncEngine:
+    # hide_parameters: a failing statement's parameters (a parent's message) must never reach an
+    # exception text, and so never a log.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        _configure_sqlite(engine, sqlite_synchronous)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True,
+        # The server's own log must not carry a failing statement's parameters either.
+        connect_args={"server_settings": {"log_parameter_max_length_on_error": "0"}})
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit (and so an acknowledgement) survives a power cut; NORMAL may lose the
+        # last commits then (never corrupts). README "SQLite durability" has the measured cost.
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Erased and purged message text is overwritten on disk, not just unlinked.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
         # A deferred transaction that reads and then writes fails at once with "database is
-        # locked" when another writer got in between; taking the write lock up front waits instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # locked" when another writer got in between; a writer takes the write lock up front and
+        # waits instead. Readers need no lock: WAL gives them a snapshot.
+        writer = connection.get_execution_options().get(WRITER, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Sessions(async_sessionmaker[AsyncSession]):
+    """`sessions()` opens a session for reading; `sessions.begin()` one for writing.
+
+    Never write in a session from `sessions()`: on SQLite its transaction holds no write lock.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._writers = async_sessionmaker(engine.execution_options(**{WRITER: True}),
+                                           expire_on_commit=False)
+
+    def begin(self) -> _AsyncSessionContextManager[AsyncSession]:
+        return self._writers.begin()
+
+
+def session_factory(engine: AsyncEngine) -> Sessions:
+    return Sessions(engine)
 
 
 def alembic_config() -> AlembicConfig:
@@ -65,5 +104,5 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
+    async with engine.execution_options(**{WRITER: True}).begin() as connection:
         await connection.run_sync(upgrade)

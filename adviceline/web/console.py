@@ -10,9 +10,9 @@ from aiohttp import WSMsgType, web
 from adviceline.advisers import Adviser
 from adviceline.notify import QUEUE
 from adviceline.web import pages
-from adviceline.web.auth import require_staff, same_origin, staff_page
-from adviceline.web.errors import BadRequest, read_json
-from adviceline.web.keys import CONSOLE_SOCKETS, DESK, NOTIFIER
+from adviceline.web.auth import current_staff, require_staff, same_origin, staff_page
+from adviceline.web.errors import BadRequest, path_id, prepare_socket, read_json
+from adviceline.web.keys import CONSOLE_SOCKETS, DESK, NOTIFIER, PIPELINE
 
 routes = web.RouteTableDef()
 POLL_SECONDS = 5.0
@@ -30,6 +30,17 @@ async def console_page(request: web.Request) -> web.Response:
 <main class="console">
 <section class="queue" aria-labelledby="queue-title">
   <h2 id="queue-title">Wachtende vragen <span id="live" class="live">verbinden…</span></h2>
+  <p class="presence"><label for="presence">Ik ben</label>
+    <select id="presence">
+      <option value="available">beschikbaar</option>
+      <option value="busy">bezig (geen nieuwe vragen)</option>
+      <option value="away">afwezig (mijn vragen gaan terug)</option>
+    </select></p>
+  <div id="offer" class="offer" role="alert" hidden>
+    <p id="offer-text"></p>
+    <button id="offer-accept" type="button">Aannemen</button>
+    <button id="offer-decline" type="button" class="secondary">Nu niet</button>
+  </div>
   <ul id="queue" aria-live="polite"></ul>
   <p id="queue-empty" class="muted">Er wachten geen vragen voor
     {escape(", ".join(staff.user.municipalities) or "jouw gemeenten")}.</p>
@@ -54,8 +65,32 @@ async def console_page(request: web.Request) -> web.Response:
       <select id="topic" required></select>
       <button type="submit">Afsluiten</button>
     </form>
+    <div class="erase">
+      <button id="erase" type="button" class="secondary">Gesprek verwijderen op verzoek van de
+        ouder</button>
+      <p id="erase-confirm" hidden>Alle berichten van dit gesprek worden gewist, ook voor de
+        ouder; alleen anonieme cijfers blijven. Dit kan niet ongedaan worden gemaakt en wordt met
+        jouw naam vastgelegd.
+        <button id="erase-yes" type="button">Ja, verwijder dit gesprek</button>
+        <button id="erase-no" type="button" class="link">Annuleren</button></p>
+    </div>
+    <p id="erased" class="muted" hidden></p>
     <p id="error" class="error" role="alert"></p>
   </div>
+</section>
+<section class="undelivered" aria-labelledby="undelivered-title">
+  <h2 id="undelivered-title">Niet afgeleverd</h2>
+  <p class="muted">Berichten aan ouders die hun kanaal (e-mail) niet kon afleveren.</p>
+  <ul id="undelivered"></ul>
+  <h2 id="quarantine-title">Niet verwerkte berichten</h2>
+  <p class="muted">Binnengekomen berichten die niet als vraag konden worden gelezen
+    (bijvoorbeeld een kapotte of automatische e-mail), met de reden.</p>
+  <ul id="quarantine"></ul>
+  <h2 id="set-aside-title">Vastgelopen berichten</h2>
+  <p class="muted">Berichten van ouders die zijn opgeslagen, maar die we na herhaalde pogingen
+    niet konden verwerken (geen antwoord, niet in de wachtrij). Probeer opnieuw zodra de storing
+    verholpen is.</p>
+  <ul id="set-aside"></ul>
 </section>
 </main>"""
     return pages.layout("Console", body, csrf=staff.csrf_token, script="console.js")
@@ -79,6 +114,39 @@ async def claim(request: web.Request) -> web.Response:
     adviser = await _adviser(request, state_changing=True)
     await request.app[DESK].claim(adviser, request.match_info["question_id"])
     return web.json_response({"status": "claimed"})
+
+
+@routes.post("/console/api/questions/{question_id}/accept")
+async def accept(request: web.Request) -> web.Response:
+    """Take a question offered to this adviser (the same as claiming it)."""
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].claim(adviser, request.match_info["question_id"])
+    return web.json_response({"status": "claimed"})
+
+
+@routes.post("/console/api/questions/{question_id}/decline")
+async def decline(request: web.Request) -> web.Response:
+    """'Not now' to an offer: it goes to the next adviser."""
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].decline(adviser, request.match_info["question_id"])
+    return web.json_response({"status": "declined"})
+
+
+@routes.get("/console/api/presence")
+async def presence(request: web.Request) -> web.Response:
+    adviser = await _adviser(request)
+    return web.json_response(await request.app[DESK].presence(adviser))
+
+
+@routes.post("/console/api/presence")
+async def set_presence(request: web.Request) -> web.Response:
+    """{"status": "available" | "busy" | "away"}."""
+    adviser = await _adviser(request, state_changing=True)
+    body = await read_json(request)
+    if not isinstance(body.get("status"), str):
+        raise BadRequest("'status' (available, busy or away) is required.")
+    await request.app[DESK].set_presence(adviser, body["status"])
+    return web.json_response(await request.app[DESK].presence(adviser))
 
 
 @routes.post("/console/api/questions/{question_id}/release")
@@ -108,20 +176,104 @@ async def close(request: web.Request) -> web.Response:
     return web.json_response({"status": "closed"})
 
 
+@routes.post("/console/api/questions/{question_id}/erase")
+async def erase(request: web.Request) -> web.Response:
+    """Erase the question's conversation on the parent's request (recorded in the audit log)."""
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].erase(adviser, request.match_info["question_id"])
+    return web.json_response({"status": "erased"})
+
+
+@routes.post("/console/api/questions/{question_id}/messages/{seq}/crisis-mark")
+async def crisis_mark(request: web.Request) -> web.Response:
+    """An adviser marks a parent message "was a crisis" (with a category) or "was not"."""
+    adviser = await _adviser(request, state_changing=True)
+    body = await read_json(request)
+    seq = request.match_info["seq"]
+    if not seq.isdigit() or len(seq) > 9:
+        raise BadRequest("'seq' must be a message number.")
+    label, category = body.get("label"), body.get("category")
+    if not isinstance(label, str) or not (category is None or isinstance(category, str)):
+        raise BadRequest("'label' (crisis | not_crisis) and an optional 'category' are needed.")
+    await request.app[DESK].mark_crisis(adviser, request.match_info["question_id"], int(seq),
+                                        label, category)
+    return web.json_response({"label": label, "category": category})
+
+
+@routes.get("/console/api/undelivered")
+async def undelivered(request: web.Request) -> web.Response:
+    adviser = await _adviser(request)
+    return web.json_response({"items": await request.app[DESK].undelivered(adviser)})
+
+
+@routes.post("/console/api/deliveries/{item_id:[0-9]{1,10}}/retry")
+async def retry_delivery(request: web.Request) -> web.Response:
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].retry_delivery(adviser, path_id(request, "item_id"))
+    return web.json_response({"status": "pending"})
+
+
+@routes.get("/console/api/set-aside")
+async def set_aside(request: web.Request) -> web.Response:
+    adviser = await _adviser(request)
+    return web.json_response({"items": await request.app[DESK].set_aside(adviser)})
+
+
+@routes.post("/console/api/set-aside/{message_id:[0-9]{1,10}}/retry")
+async def retry_set_aside(request: web.Request) -> web.Response:
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].retry_set_aside(adviser, path_id(request, "message_id"))
+    request.app[PIPELINE].backlog.set()   # the retry loop takes it now
+    return web.json_response({"status": "pending"})
+
+
+@routes.get("/console/api/quarantine")
+async def quarantine(request: web.Request) -> web.Response:
+    adviser = await _adviser(request)
+    return web.json_response({"items": await request.app[DESK].quarantine(adviser)})
+
+
+@routes.get("/console/api/quarantine/{item_id:[0-9]{1,10}}/raw")
+async def quarantined_raw(request: web.Request) -> web.Response:
+    """The message exactly as it came in; a mail downloads as a .eml file."""
+    adviser = await _adviser(request)
+    item_id = path_id(request, "item_id")
+    channel, raw = await request.app[DESK].quarantined(adviser, item_id)
+    mail = channel == "email"
+    return web.Response(
+        body=raw, content_type="message/rfc822" if mail else "application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="bericht-{item_id}'
+                                        f'{".eml" if mail else ".bin"}"'})
+
+
+@routes.post("/console/api/quarantine/{item_id:[0-9]{1,10}}/dismiss")
+async def dismiss_quarantined(request: web.Request) -> web.Response:
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].dismiss_quarantined(adviser, path_id(request, "item_id"))
+    return web.json_response({"status": "dismissed"})
+
+
 @routes.get("/console/ws")
 async def live(request: web.Request) -> web.WebSocketResponse:
     """Tells the console to refresh whenever the queue or a conversation changes."""
-    await _adviser(request)
+    adviser = await _adviser(request)
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-origin websocket refused")
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
-    await socket.prepare(request)
+    await prepare_socket(request, socket)
     request.app[CONSOLE_SOCKETS].add(socket)
     notifier = request.app[NOTIFIER]
     reader = asyncio.create_task(_drain(socket))
     try:
         while not socket.closed and not reader.done():
+            if await current_staff(request, touch=False) is None:
+                # Logged out, idle too long or a new password: the page goes to the login.
+                await socket.close(code=4401, message=b"session ended")
+                break
             wake = notifier.listen(QUEUE)
+            # An open console keeps the adviser "connected"; a closed one lets their
+            # claims go back to the queue after [routing] disconnected_after_seconds.
+            await request.app[DESK].console_seen(adviser)
             await socket.send_json({"type": "changed"})
             await notifier.wait(wake, POLL_SECONDS)
     except ConnectionResetError:

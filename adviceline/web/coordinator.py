@@ -9,42 +9,77 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from adviceline.audit import recent_decisions
-from adviceline.domain import Invalid
+from adviceline.config import REGIONAL_COORDINATOR, Config, Municipality
+from adviceline.domain import Forbidden, Invalid
 from adviceline.stats import AnswerStats, answer_stats, answer_stats_per_municipality
+from adviceline.storage import repository as repo
 from adviceline.web import pages
-from adviceline.web.auth import require_staff, staff_page
+from adviceline.web.auth import Staff, require_staff, staff_page
 from adviceline.web.keys import CLOCK, CONFIG, FAQ, SESSIONS
 from knowledge_base import KnowledgeBaseError
+from routing.queue import CRISIS_PRIORITY
 
 routes = web.RouteTableDef()
 MAX_DAYS = 731
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
-def _period(request: web.Request) -> tuple[date, date, str | None]:
+def scope(staff: Staff) -> frozenset[str] | None:
+    """The municipalities a coordinator sees; None for a regional coordinator (the region)."""
+    if staff.user.role == REGIONAL_COORDINATOR:
+        return None
+    return frozenset(staff.user.municipalities)
+
+
+def _period(request: web.Request, staff: Staff) -> tuple[date, date, str | None]:
     config = request.app[CONFIG]
     today = request.app[CLOCK].now().astimezone(ZoneInfo(config.time_zone)).date()
     try:
         end = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
         start = (date.fromisoformat(request.query["from"]) if request.query.get("from")
                  else end - timedelta(days=29))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise Invalid("Datums graag als JJJJ-MM-DD.") from exc
+    if start < EARLIEST or end > LATEST:
+        # Far dates overflow when turned into moments (and there is nothing to count there).
+        raise Invalid(f"Kies datums tussen {EARLIEST.year} en {LATEST.year}.")
     if start > end:
         raise Invalid("De begindatum ligt na de einddatum.")
     if (end - start).days > MAX_DAYS:
         raise Invalid(f"Kies een periode van hooguit {MAX_DAYS} dagen.")
     municipality = request.query.get("municipality") or None
-    if municipality is not None and municipality not in config.municipalities:
-        raise Invalid(f"Onbekende gemeente {municipality!r}.")
+    visible = scope(staff)
+    if municipality is not None and (municipality not in config.municipalities or
+                                     (visible is not None and municipality not in visible)):
+        # The same answer for a municipality that does not exist and one that is not yours.
+        raise Invalid(f"Onbekende gemeente {municipality!r}, of niet een van jouw gemeenten.")
     return start, end, municipality
+
+
+def _within(staff: Staff, municipality: str | None) -> frozenset[str] | None:
+    """The municipalities to count: the chosen one, or all the coordinator may see."""
+    return frozenset((municipality,)) if municipality is not None else scope(staff)
+
+
+def _own(config: Config, staff: Staff) -> list[Municipality]:
+    visible = scope(staff)
+    return sorted((m for m in config.municipalities.values()
+                   if visible is None or m.id in visible), key=lambda m: m.name)
+
+
+def _all_label(config: Config, staff: Staff) -> str:
+    if scope(staff) is None:
+        return f"heel {config.region_name}"
+    names = [m.name for m in _own(config, staff)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} en {names[-1]}"
 
 
 @routes.get("/coordinator/api/stats")
 async def stats_json(request: web.Request) -> web.Response:
-    await require_staff(request, "coordinator")
-    start, end, municipality = _period(request)
+    staff = await require_staff(request, "coordinator")
+    start, end, municipality = _period(request, staff)
     stats = await answer_stats(request.app[SESSIONS], start, end, municipality,
-                               ZoneInfo(request.app[CONFIG].time_zone))
+                               ZoneInfo(request.app[CONFIG].time_zone), scope=scope(staff))
     return web.json_response(stats.to_json())
 
 
@@ -52,17 +87,21 @@ async def stats_json(request: web.Request) -> web.Response:
 async def stats_page(request: web.Request) -> web.Response:
     staff = await staff_page(request, "coordinator")
     config = request.app[CONFIG]
-    start, end, municipality = _period(request)
+    start, end, municipality = _period(request, staff)
     zone = ZoneInfo(config.time_zone)
+    own = _own(config, staff)
     by_id = await answer_stats_per_municipality(request.app[SESSIONS], start, end,
-                                                config.municipalities, zone)
+                                                [m.id for m in own], zone,
+                                                whole_region=scope(staff) is None)
     chosen = by_id[municipality]
-    per_municipality = [(m.name, by_id[m.id]) for m in
-                        sorted(config.municipalities.values(), key=lambda m: m.name)]
-    choices = [("", f"Heel {config.region_name}")] + [
-        (m.id, m.name) for m in sorted(config.municipalities.values(), key=lambda m: m.name)]
-    label = config.municipalities[municipality].name if municipality else \
-        f"heel {config.region_name}"
+    per_municipality = [(m.name, by_id[m.id]) for m in own]
+    all_label = _all_label(config, staff)
+    choices = [("", all_label[0].upper() + all_label[1:])] + [(m.id, m.name) for m in own]
+    label = config.municipalities[municipality].name if municipality else all_label
+    reload_kb = """<h2>Kennisbank</h2>
+<p>Na een wijziging in de kennisbank: <button type="button" id="reload-kb">Kennisbank opnieuw
+laden</button> <span id="reload-result" role="status"></span></p>""" \
+        if staff.user.role == REGIONAL_COORDINATOR else ""
     body = pages.staff_header(staff.user.display_name, "Coördinator", staff.csrf_token) + f"""
 <main>
 <h1>Antwoordtijden</h1>
@@ -80,9 +119,9 @@ async def stats_page(request: web.Request) -> web.Response:
 <p><a href="/coordinator/decisions?from={start.isoformat()}&amp;to={end.isoformat()}\
 &amp;municipality={escape(municipality or "")}">Beslissingen van de FAQ bekijken</a> (score,
 tweede keus en of het antwoord hielp)</p>
-<h2>Kennisbank</h2>
-<p>Na een wijziging in de kennisbank: <button type="button" id="reload-kb">Kennisbank opnieuw
-laden</button> <span id="reload-result" role="status"></span></p>
+<p><a href="/coordinator/rota">Rooster bekijken en wijzigen</a> (diensten, verlof, ziekte,
+ruilen)</p>
+{reload_kb}
 </main>"""
     return pages.layout("Coördinator", body, csrf=staff.csrf_token, script="coordinator.js")
 
@@ -100,6 +139,7 @@ def _summary_table(stats: AnswerStats) -> str:
         ("Waarvan crisis", str(stats.crisis)),
         ("Mediaan tijd tot eerste reactie adviseur", _minutes(stats.median_first_response_minutes)),
         ("90e percentiel tijd tot eerste reactie", _minutes(stats.p90_first_response_minutes)),
+        ("Waarvan zorg (mogelijk risico, nooit door de FAQ beantwoord)", str(stats.concern)),
     ]
     cells = "".join(f'<tr><th scope="row">{escape(k)}</th><td data-metric="{i}">{escape(v)}</td>'
                     f"</tr>" for i, (k, v) in enumerate(rows))
@@ -119,9 +159,10 @@ def _municipality_table(rows: list[tuple[str, AnswerStats]]) -> str:
 
 @routes.get("/coordinator/api/decisions")
 async def decisions_json(request: web.Request) -> web.Response:
-    await require_staff(request, "coordinator")
-    start, end, municipality = _period(request)
-    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end, municipality,
+    staff = await require_staff(request, "coordinator")
+    start, end, municipality = _period(request, staff)
+    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end,
+                                                 _within(staff, municipality),
                                                  ZoneInfo(request.app[CONFIG].time_zone))
     return web.json_response({"outcomes": dict(outcomes),
                               "decisions": [d.to_json() for d in decisions]})
@@ -131,10 +172,10 @@ async def decisions_json(request: web.Request) -> web.Response:
 async def decisions_page(request: web.Request) -> web.Response:
     staff = await staff_page(request, "coordinator")
     config = request.app[CONFIG]
-    start, end, municipality = _period(request)
+    start, end, municipality = _period(request, staff)
     zone = ZoneInfo(config.time_zone)
-    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end, municipality,
-                                                 zone)
+    decisions, outcomes = await recent_decisions(request.app[SESSIONS], start, end,
+                                                 _within(staff, municipality), zone)
     names = {m.id: m.name for m in config.municipalities.values()}
     rows = "".join(
         f"<tr><td>{d.at.astimezone(zone):%Y-%m-%d %H:%M}</td>"
@@ -158,11 +199,43 @@ async def decisions_page(request: web.Request) -> web.Response:
     return pages.layout("FAQ-beslissingen", body, csrf=staff.csrf_token)
 
 
+@routes.get("/coordinator/api/erasures")
+async def erasures_json(request: web.Request) -> web.Response:
+    """Conversations advisers erased on a parent's request: who, when, where (no content)."""
+    staff = await require_staff(request, "coordinator")
+    async with request.app[SESSIONS]() as session:
+        records = await repo.audit_records(session, scope(staff),
+                                            actions=("erase_conversation",))
+        names = await repo.display_names(session)
+    return web.json_response({"erasures": [
+        {"at": r.at.isoformat(), "by": names.get(r.user_id), "action": r.action,
+         "question_id": r.question_id, "municipality": r.municipality} for r in records]})
+
+
+@routes.get("/coordinator/api/escalations")
+async def escalations_json(request: web.Request) -> web.Response:
+    """Open questions close to (or past) the answer time promised to the parent, escalated to
+    the regional pool; no content, only where, when and by when."""
+    staff = await require_staff(request, "coordinator")
+    async with request.app[SESSIONS]() as session:
+        questions = await repo.escalated_questions(session, scope(staff))
+    return web.json_response({"escalations": [{
+        "question_id": q.id, "municipality": q.municipality, "channel": q.channel,
+        "status": q.status, "crisis": q.priority >= CRISIS_PRIORITY,
+        "waiting_since": (q.waiting_since or q.created_at).isoformat(),
+        "answer_by": q.answer_by.isoformat() if q.answer_by else None,
+        "escalated_at": q.escalated_at.isoformat() if q.escalated_at else None}
+        for q in questions]})
+
+
 @routes.post("/coordinator/api/knowledge-base/reload")
 async def reload_knowledge_base(request: web.Request) -> web.Response:
-    await require_staff(request, "coordinator", state_changing=True)
+    staff = await require_staff(request, "coordinator", state_changing=True)
+    if staff.user.role != REGIONAL_COORDINATOR:
+        # The knowledge base serves the whole region.
+        raise Forbidden("Alleen een regionale coördinator kan de kennisbank opnieuw laden.")
     try:
-        count = request.app[FAQ].reload()
+        count = await request.app[FAQ].reload_async()
     except KnowledgeBaseError as exc:
         return web.json_response({"error": {"code": "invalid_knowledge_base",
                                             "message": "De kennisbank is niet geladen: "

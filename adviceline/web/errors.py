@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
-from adviceline.domain import AdvicelineError
+from adviceline.domain import AdvicelineError, RateLimited
+
+# Shared with the channel adapters; re-exported here for the staff pages.
+from adviceline.jsonapi import (
+    PREPARED_SOCKET,
+    BadRequest,
+    json_error,
+    path_id,
+    prepare_socket,
+    read_json,
+)
+
+__all__ = ["BadRequest", "error_middleware", "json_error", "path_id", "prepare_socket",
+           "read_json", "security_headers"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -25,14 +36,14 @@ SECURITY_HEADERS = {
 }
 
 
-def json_error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
+    except RateLimited as exc:
+        refused = json_error(exc.status, exc.code, exc.message)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except AdvicelineError as exc:
         return json_error(exc.status, exc.code, exc.message)
     except web.HTTPRequestEntityTooLarge:
@@ -43,35 +54,29 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason)
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
+        socket: web.WebSocketResponse | None = request.get(PREPARED_SOCKET)
+        if socket is not None:
+            # The connection is a websocket now: an HTTP 500 written into it would be garbage.
+            await socket.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
+            return socket
         return json_error(500, "internal", "Something went wrong on our side; please try again.")
     return response
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Raised redirects and 401s are responses too (a login redirect, the console's 401).
+        _add_security_headers(exc)
+        raise
     if not response.prepared:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("Cache-Control", "no-store")
+        _add_security_headers(response)
     return response
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text=json.dumps(
-            {"error": {"code": "unsupported_media_type",
-                       "message": "Send the body as application/json."}}),
-            content_type="application/json")
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return body
-
-
-class BadRequest(AdvicelineError):
-    code, status = "bad_request", 400
+def _add_security_headers(response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")

@@ -28,9 +28,20 @@ def layout(title: str, body: str, *, csrf: str | None = None, script: str | None
     return web.Response(text=html, content_type="text/html", status=status)
 
 
-def login(error: str | None, next_path: str | None, status: int = 200) -> web.Response:
+PLAIN_HTTP = ("Deze verbinding is niet beveiligd (http). Inloggen werkt alleen via https: je "
+              "browser bewaart het inlogcookie hier niet. Vraag je beheerder om het adres met "
+              "https. · This connection is plain HTTP. Logging in only works over https: your "
+              "browser will not keep the login cookie here. Ask your administrator for the "
+              "https address.")
+
+
+def login(error: str | None, next_path: str | None, status: int = 200,
+          plain_http: bool = False) -> web.Response:
     action = f"/login?next={escape(next_path)}" if next_path else "/login"
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    if plain_http:
+        message = f'<p class="error" role="alert" id="plain-http">{escape(PLAIN_HTTP)}</p>' + \
+            message
     return layout("Inloggen", f"""
 <main class="narrow">
 <h1>Inloggen voor adviseurs en coördinatoren</h1>

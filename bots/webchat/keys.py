@@ -5,7 +5,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from adviceline.channels import ParentPort
-from adviceline.web.sockets import OpenSockets
+from adviceline.jsonapi import OpenSockets
 
 PORT: web.AppKey[Callable[[], ParentPort]] = web.AppKey("webchat_port")
 SOCKETS = web.AppKey("webchat_sockets", OpenSockets)

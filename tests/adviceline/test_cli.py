@@ -79,6 +79,11 @@ def test_serve_demo_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert f"{base}/console" in out and "adviseur.enschede / demo-enschede" in out
+    import re
+    seeded = re.search(r"demo history: (\d+) questions over the past 14 days.*; (\d+) still wait",
+                       out)
+    assert seeded and int(seeded.group(1)) > 0 and int(seeded.group(2)) > 0, out
+    assert f"to start clean (no demo data, no demo logins): stop, remove {database}" in out
     log_lines = [line for line in err.splitlines() if line.strip()]
     assert log_lines and all(json.loads(line)["level"] for line in log_lines)
     assert secret_text not in err and token not in err
@@ -91,3 +96,71 @@ def test_serve_demo_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
     assert secret_text in stored
     # Neither the demo history's questions nor ours reach the logs.
     assert not any(body in err for body in stored)
+
+
+def _config_with_entries(tmp_path: Path, entries_dir: Path) -> Path:
+    shipped = Path(__file__).resolve().parents[2] / "config" / "adviceline.toml"
+    text = shipped.read_text(encoding="utf-8").replace(
+        'entries_dir = ""', f'entries_dir = "{entries_dir}"'
+    )
+    text = text.replace(
+        'postcodes_file = "data/', f'postcodes_file = "{shipped.parent / "data"}/'
+    )
+    config = tmp_path / "adviceline.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_kb_review_records_a_real_review_that_kb_check_then_accepts(
+    tmp_path: Path, capsys
+) -> None:
+    from tests.knowledge_base.conftest import entry_text
+
+    entries = tmp_path / "entries"
+    (entries / "driftbuien").mkdir(parents=True)
+    path = entries / "driftbuien" / "driftbuien-test.md"
+    path.write_text(entry_text().replace("Blijf zelf rustig", "Blijf zelf heel rustig"))
+    config = _config_with_entries(tmp_path, entries)
+
+    assert main(["kb", "check", "--config", str(config)]) == 1
+    assert "changed since its review" in capsys.readouterr().out
+
+    assert main(["kb", "review", "driftbuien-test", "--by", "Anna (pedagoog)",
+                 "--on", "2026-12-01", "--config", str(config)]) == 0
+    assert 'by = "Anna (pedagoog)"' in path.read_text(encoding="utf-8")
+    assert "on = 2026-12-01" in path.read_text(encoding="utf-8")
+    assert main(["kb", "check", "--config", str(config)]) == 0
+
+    assert main(["kb", "review", "no-such-entry", "--by", "Anna",
+                 "--config", str(config)]) == 2
+    assert main(["kb", "review", "driftbuien-test", "--by", "  ",
+                 "--config", str(config)]) == 2
+
+
+def test_kb_eval_labels_tuning_and_held_out_question_writers(tmp_path: Path, capsys) -> None:
+    line = {"q": "mijn zoon van 7 plast nog elke nacht in bed", "label": "in_scope",
+            "topic": "bedplassen", "lang": "nl", "lookalike": False}
+    other = {"q": "wat is de hoofdstad van frankrijk", "label": "out_of_scope", "topic": None,
+             "lang": "nl", "lookalike": False}
+    devset = tmp_path / "dev.jsonl"
+    devset.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    writers = tmp_path / "heldout"
+    writers.mkdir()
+    (writers / "wietske.jsonl").write_text(json.dumps(line) + "\n" + json.dumps(other) + "\n",
+                                           encoding="utf-8")
+    (writers / "wout.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    tuning = tmp_path / "tuning"
+    tuning.mkdir()
+    (tuning / "tijmen.jsonl").write_text(json.dumps(other) + "\n", encoding="utf-8")
+    assert main(["kb", "eval", "--no-writers", "--devset", str(devset),
+                 "--questions", str(writers), "--tuning", str(tuning)]) == 0
+    out = capsys.readouterr().out
+    row = next(row for row in out.splitlines() if "wietske" in row)
+    assert "2 questions" in row and "top-1 1.000" in row and "out of scope kept 1.000" in row
+    assert "held out" in row
+    # A writer the matcher was tuned on is labelled so, in its own section before the held-out.
+    tuned = next(row for row in out.splitlines() if "tijmen" in row)
+    assert "tuning" in tuned and "held out" not in tuned and "1 questions" in tuned
+    assert out.index("Tuning writers") < out.index("tijmen") < out.index("Held-out")
+    worst = next(row for row in out.splitlines() if row.strip().startswith("worst"))
+    assert "held out" in worst and "out of scope kept 1.000" in worst

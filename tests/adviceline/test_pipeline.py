@@ -3,77 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from adviceline.advisers import Adviser, AdviserDesk
+from adviceline.advisers import Adviser
 from adviceline.clock import FrozenClock
-from adviceline.config import Config
-from adviceline.domain import Inbound, Invalid, NotFound
-from adviceline.faq import Faq
-from adviceline.notify import Notifier
-from adviceline.pipeline import Pipeline
+from adviceline.domain import Conflict, Inbound, Invalid, NotFound
 from adviceline.stats import answer_stats, answer_stats_per_municipality
-from adviceline.storage.engine import create_engine, migrate, session_factory
 from adviceline.storage.models import Message, Question, QuestionEvent
-from adviceline.tasks import BackgroundTasks
-from adviceline.users import sync_users
 from routing.queue import CRISIS_PRIORITY
+from tests.adviceline.conftest import Core, ask, kinds_after, queue_question
 from tests.conftest import AMSTERDAM, answerable
 
 CRISIS = "mijn dochter van 15 zegt dat ze niet meer wil leven en ze heeft pillen verzameld"
 OUT_OF_SCOPE = "Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?"
-
-
-@dataclass
-class Core:
-    pipeline: Pipeline
-    desk: AdviserDesk
-    tasks: BackgroundTasks
-    sessions: object
-    faq: Faq
-
-
-@pytest.fixture(scope="module")
-def faq(base_config: Config) -> Faq:
-    return Faq(base_config)
-
-
-@pytest.fixture
-async def core(config: Config, clock: FrozenClock, faq: Faq) -> AsyncIterator[Core]:
-    engine = create_engine(config.database_url.reveal())
-    await migrate(engine)
-    sessions = session_factory(engine)
-    await sync_users(sessions, config.users)
-    notifier, tasks = Notifier(), BackgroundTasks()
-    pipeline = Pipeline(sessions=sessions, faq=faq, config=config, clock=clock,
-                        notifier=notifier, tasks=tasks)
-    desk = AdviserDesk(sessions=sessions, config=config, clock=clock, notifier=notifier,
-                       topics=faq.kb.topics.keys())
-    yield Core(pipeline, desk, tasks, sessions, faq)
-    await tasks.drain()
-    await engine.dispose()
-
-
-async def ask(core: Core, conversation_id: str, text: str, client_id: str | None = None) -> int:
-    receipt = await core.pipeline.receive(Inbound(conversation_id, text, client_id))
-    await core.tasks.drain()
-    return receipt.seq
-
-
-async def queue_question(core: Core, conversation_id: str, text: str) -> int:
-    """Ask, and if the FAQ offered anything, ask for an adviser as a parent would."""
-    seq = await ask(core, conversation_id, text)
-    await core.pipeline.ask_adviser(conversation_id)
-    return seq
-
-
-async def kinds_after(core: Core, conversation_id: str, seq: int) -> list[str]:
-    return [m.kind for m in await core.pipeline.messages_after(conversation_id, seq)]
 
 
 async def test_concurrent_messages_get_gapless_unique_sequence_numbers(core: Core) -> None:
@@ -223,7 +168,8 @@ async def test_statistics_from_stored_events(core: Core, clock: FrozenClock) -> 
     region = await answer_stats(core.sessions, day, day, None, AMSTERDAM)
     assert region.received == 6
     per = await answer_stats_per_municipality(core.sessions, day, day,
-                                              ["enschede", "losser", "borne"], AMSTERDAM)
+                                              ["enschede", "losser", "borne"], AMSTERDAM,
+                                              whole_region=True)
     assert per["enschede"] == stats
     assert per[None] == region
     assert (per["losser"].received, per["losser"].still_waiting, per["borne"].received) == (1, 1, 0)
@@ -244,7 +190,8 @@ async def _adviser(core: Core, username: str) -> Adviser:
 VAGUE = ("ruzie", "mijn kind is boos", "hoe praat ik met mijn kind", "mijn kind wil niet")
 
 
-async def test_suggestions_let_the_parent_pick_an_entry_or_ask_an_adviser(core: Core) -> None:
+async def test_suggestions_let_the_parent_pick_an_entry_or_ask_an_adviser(
+        core: Core, clock: FrozenClock) -> None:
     vague = next((q for q in VAGUE if core.faq.decide(q).outcome == "suggest"), None)
     assert vague is not None, "none of the vague questions gets suggestions any more"
     conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
@@ -257,10 +204,37 @@ async def test_suggestions_let_the_parent_pick_an_entry_or_ask_an_adviser(core: 
     with pytest.raises(Invalid):
         await core.pipeline.choose(conversation.conversation_id, not_offered)
     await core.pipeline.choose(conversation.conversation_id, options[0])
+    await core.pipeline.choose(conversation.conversation_id, options[0])   # a resend: harmless
     [answer] = await core.pipeline.messages_after(conversation.conversation_id, offer.seq)
     assert (answer.kind, answer.actions["entry"]) == ("faq_answer", options[0])
+    [offer] = (await core.pipeline.messages_after(conversation.conversation_id, seq))[:1]
+    assert offer.actions["chosen"] == options[0]   # the page shows the choice after a reload
+    if len(options) > 1:
+        with pytest.raises(Conflict):   # another suggestion after the choice no longer applies
+            await core.pipeline.choose(conversation.conversation_id, options[1])
 
     # A second vague question; this time the parent asks for an adviser instead.
+    clock.advance(minutes=2)
     seq = await ask(core, conversation.conversation_id, vague)
     await core.pipeline.ask_adviser(conversation.conversation_id)
     assert await kinds_after(core, conversation.conversation_id, seq) == ["suggestions", "queued"]
+    [offer, _queued] = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert offer.actions["chosen"] == "adviser"
+
+
+@pytest.mark.parametrize(("hour", "expected"), [
+    (10, "Een adviseur leest je bericht zo snel mogelijk"),   # Tuesday morning: desks staffed
+    (2, "Onze adviseurs zijn er weer vandaag vanaf 08:00 uur"),   # the night before
+])
+async def test_a_crisis_reply_is_followed_by_what_happens_next_never_nobody_at_work(
+        core: Core, clock: FrozenClock, hour: int, expected: str) -> None:
+    clock.set(clock.now().astimezone(AMSTERDAM).replace(hour=hour))
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, CRISIS)
+    crisis, queued = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert crisis.kind == "crisis"
+    assert crisis.actions == {"level": "crisis", "category": "suicide_self_harm"}
+    assert queued.kind == "queued" and queued.actions and queued.actions["crisis"] is True
+    assert expected in queued.text
+    assert "niemand aan het werk" not in queued.text
+    assert "dag en nacht" in queued.text

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from knowledge_base import DEFAULT_TOPICS_FILE, KnowledgeBase, Matcher, load_knowledge_base
+from knowledge_base.review import fingerprint
 
 ANSWER_NL = (
     "Driftbuien horen bij de peuterleeftijd. Je kind wil steeds meer zelf, maar kan boosheid nog "
-    "niet in woorden zeggen. Dat is vermoeiend, maar het is geen teken dat je iets fout doet. "
+    "niet in woorden zeggen. Krijsen, schoppen en koppigheid horen bij deze fase. Dat is "
+    "vermoeiend, maar het is geen teken dat je iets fout doet. "
     "Wat helpt vaak: voorkom wat je kunt, want buien komen vaker bij honger of moeheid. Geef "
     "keuzes binnen grenzen. Blijf zelf rustig tijdens de bui en zorg dat je kind veilig is. Geef "
     "aandacht als het goed gaat, zodat je kind leert wat wel werkt. Zorg ook voor jezelf. Komen "
@@ -23,6 +25,8 @@ ANSWER_EN = (
     "Tantrums are part of the toddler years. Stay calm, keep your child safe and give attention "
     "when things go well. Ask {{cjg}} for advice or look at {{cursus_opvoeden}} in {{gemeente}}."
 )
+QUESTION = "Mijn peuter krijgt driftbuien. Wat kan ik doen?"
+QUESTION_EN = "My toddler has tantrums. What can I do?"
 PHRASINGS = (
     "peuter van 2 gooit zich op de grond in de winkel",
     "mn zoontje krijgt woedeaanvallen als hij zn zin niet krijgt",
@@ -39,18 +43,25 @@ def entry_text(
     phrasings: tuple[str, ...] = PHRASINGS,
     answer_nl: str = ANSWER_NL,
     answer_en: str = ANSWER_EN,
-    last_reviewed: str = "2026-01-15",
+    last_reviewed: str | None = None,
     leave_out: str | None = None,
+    reviewed_on: str = "2026-01-15",
 ) -> str:
-    """An entry file in the format of EDITING.md; `leave_out` drops one front-matter field."""
+    """An entry file in the format of EDITING.md; `leave_out` drops one front-matter field.
+
+    Unless `last_reviewed` is given, the entry carries a review of exactly its own text.
+    """
+    if last_reviewed is None:
+        text = fingerprint(QUESTION, QUESTION_EN, answer_nl, answer_en)
+        last_reviewed = f'{{ on = {reviewed_on}, by = "Test Reviewer", text = "{text}" }}'
     fields = {
         "id": f'"{entry_id}"',
         "topic": f'"{topic}"',
         "ages": '["peuter"]',
         "level": "2",
         "last_reviewed": last_reviewed,
-        "question": '"Mijn peuter krijgt driftbuien. Wat kan ik doen?"',
-        "question_en": '"My toddler has tantrums. What can I do?"',
+        "question": f'"{QUESTION}"',
+        "question_en": f'"{QUESTION_EN}"',
         "phrasings": "[\n" + "".join(f'  "{p}",\n' for p in phrasings) + "]",
     }
     front = "\n".join(f"{k} = {v}" for k, v in fields.items() if k != leave_out)

@@ -50,7 +50,7 @@ def test_each_broken_file_is_reported_with_its_path(
         ),
     )
     short = write_entry("kort", entry_text("kort", answer_nl="Blijf rustig. Dat helpt."))
-    future = write_entry("toekomst", entry_text("toekomst", last_reviewed="2027-01-01"))
+    future = write_entry("toekomst", entry_text("toekomst", reviewed_on="2027-01-01"))
     expected = {
         unknown_topic: "unknown topic 'geen-topic'",
         duplicate: "duplicate id 'driftbuien-test'",
@@ -59,7 +59,7 @@ def test_each_broken_file_is_reported_with_its_path(
         few: "only 3 phrasings",
         no_english: "no English phrasing",
         short: "Dutch answer has 4 words",
-        future: "in the future",
+        future: "last_reviewed.on 2027-01-01 is in the future",
     }
     messages = _messages(tmp_path, topics_file)
     for path, message in expected.items():
@@ -112,3 +112,51 @@ def test_empty_entries_folder_is_a_problem(tmp_path: Path, topics_file: Path) ->
 
 def test_word_count_ignores_markdown_and_counts_placeholders_once() -> None:
     assert answer_word_count("**Blijf rustig.** Vraag {{cjg}} om hulp.\n- een\n- twee") == 8
+
+
+def test_a_phrasing_the_answer_never_speaks_to_is_reported(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    path = write_entry(
+        "driftbuien-test",
+        entry_text(phrasings=(*PHRASINGS, "zwemdiploma halen voor de zomervakantie")),
+    )
+    messages = _messages(tmp_path, topics_file)
+    assert any(
+        line.startswith(f"{path}: phrasing 'zwemdiploma halen voor de zomervakantie' is not "
+                        "answered")
+        for line in messages
+    ), messages
+    # The shared phrasings all share a word with the answer (driftbui, peuter, boos ...).
+    assert sum("is not answered" in line for line in messages) == 1, messages
+
+
+def test_a_phrasing_in_the_other_language_counts_as_answered_by_either_answer(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    # "tantrums" occurs only in the English answer; the phrasing is still answered.
+    write_entry("driftbuien-test", entry_text(phrasings=(*PHRASINGS, "tantrums every day")))
+    assert not any("is not answered" in line for line in _messages(tmp_path, topics_file))
+
+
+def test_an_answer_changed_after_its_review_needs_a_new_review(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    reviewed = entry_text()
+    edited = reviewed.replace("Blijf zelf rustig", "Blijf zelf heel rustig")
+    path = write_entry("driftbuien-test", edited)
+    messages = _messages(tmp_path, topics_file)
+    assert any(
+        line.startswith(f"{path}: changed since its review on 2026-01-15 by Test Reviewer")
+        and "adviceline kb review driftbuien-test --by NAME" in line
+        for line in messages
+    ), messages
+
+
+def test_a_phrasing_added_after_the_review_does_not_need_a_new_review(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    write_entry(
+        "driftbuien-test", entry_text(phrasings=(*PHRASINGS, "peuter krijst en schopt bij nee"))
+    )
+    assert not any("changed since its review" in m for m in _messages(tmp_path, topics_file))

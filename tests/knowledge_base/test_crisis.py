@@ -1,145 +1,287 @@
-"""Crisis detection: signs per category in Dutch and English (with typos); no look-alikes."""
+"""Crisis detection: the model and the rules together, three outcomes, context, and honest
+measurement (a held-out writer tunes nothing). The corpus itself is not pinned here."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from knowledge_base.crisis import CATEGORIES, detect_crisis
+from knowledge_base import load_knowledge_base
+from knowledge_base.corpus import DEFAULT_CORPUS, LabelledMessage, load_writers
+from knowledge_base.crisis import (
+    CATEGORIES,
+    DEFAULT_MODEL_FILE,
+    CrisisDetector,
+    CrisisSignal,
+    detect_crisis,
+    load_detector,
+)
+from knowledge_base.crisis_eval import (
+    ThresholdPolicy,
+    Trainer,
+    corpus_trainer,
+    evaluate_test_writer,
+    evaluate_writer,
+    format_reports,
+)
+from knowledge_base.crisis_model import CrisisModel, TrainingSettings, train
+from knowledge_base.crisis_rules import rule_hit
 
-POSITIVE: list[tuple[str, str]] = [
-    # suicide and self-harm
-    ("suicide_self_harm", "mijn dochter van 14 praat steeds over zelfmoord"),
-    ("suicide_self_harm", "mijn zoon heeft zelfmoordgedachten, wat moet ik doen"),
-    ("suicide_self_harm", "ze zei gisteren dat ze dood wil"),
-    ("suicide_self_harm", "hij wil niet meer leven zegt hij"),
-    ("suicide_self_harm", "mn puber krast zichzelf met een schaartje"),
-    ("suicide_self_harm", "ik zag sneetjes op haar polsen"),
-    ("suicide_self_harm", "ik zie het leven niet meer zitten"),
-    ("suicide_self_harm", "ik zie het echt niet meer zitten allemaal"),
-    ("suicide_self_harm", "ik wil er gewoon niet meer zijn"),
-    ("suicide_self_harm", "hij zegt dat iedereen beter af is zonder hem"),
-    ("suicide_self_harm", "ze heeft een hele strip paracetamol ingenomen"),
-    ("suicide_self_harm", "hij heeft een briefje geschreven dat hij er een einde aan wil maken"),
-    ("suicide_self_harm", "mijn zoon wil zelfmort plegen"),  # typo
-    ("suicide_self_harm", "mijn dochter is suicidaal"),
-    ("suicide_self_harm", "hij zegt dat hij niet meer wakker wil worden"),
-    ("suicide_self_harm", "my son told me he wants to kill himself"),
-    ("suicide_self_harm", "my daughter has been self harming for months"),
-    ("suicide_self_harm", "she says she wishes she was dead"),
-    ("suicide_self_harm", "I don't want to live anymore"),
-    ("suicide_self_harm", "my teen is sucidal"),  # typo
-    ("suicide_self_harm", "he keeps hiding and saving his pills"),
-    # child abuse
-    ("child_abuse", "mijn ex slaat de kinderen als ze bij hem zijn"),
-    ("child_abuse", "haar stiefvader schopt haar als hij boos is"),
-    ("child_abuse", "de oppas heeft mijn baby door elkaar geschud"),
-    ("child_abuse", "mijn zoontje heeft blauwe plekken en durft niet naar huis"),
-    ("child_abuse", "de buren slaan hun kinderen, ik hoor elke nacht klappen"),
-    ("child_abuse", "hij sluit de kleine op in de kast als straf"),
-    ("child_abuse", "my stepdad beats my little brother"),
-    ("child_abuse", "her father hits her with a belt"),
-    # sexual abuse
-    ("sexual_abuse", "mijn dochter is misbruikt door een oom"),
-    ("sexual_abuse", "de buurman zit aan haar piemel zegt mijn zoon"),
-    ("sexual_abuse", "mijn dochter is aangerant op een feest"),
-    ("sexual_abuse", "een oudere man wil via instagram afspreken met mijn dochter van 12"),
-    ("sexual_abuse", "iemand chanteert mijn zoon met naaktfoto's"),
-    ("sexual_abuse", "my daughter was molested by her coach"),
-    ("sexual_abuse", "a 40 year old man keeps asking my son for photos"),
-    # neglect
-    ("neglect", "ik denk dat de kinderen van mijn zus verwaarloosd worden"),
-    ("neglect", "de moeder laat de peuter de hele nacht alleen als ze uitgaat"),
-    ("neglect", "my ex is drunk every time she has to look after the baby"),
-    ("neglect", "er is al dagen geen eten in huis en de kinderen hebben honger"),
-    # domestic violence
-    ("domestic_violence", "mijn man slaat me als hij gedronken heeft"),
-    ("domestic_violence", "mn vriend heeft me gisteren geschopt waar de kinderen bij waren"),
-    ("domestic_violence", "ik ben bang voor mijn partner"),
-    ("domestic_violence", "mijn ex dreigt me iets aan te doen"),
-    ("domestic_violence", "my husband hit me again last night"),
-    ("domestic_violence", "my boyfriend choked me by the throat"),
-    ("domestic_violence", "er is huiselijk geweld bij ons thuis"),
-    # a parent afraid of what they might do
-    ("harm_fear", "ik ben bang dat ik mijn zoon iets aandoe"),
-    ("harm_fear", "soms heb ik de neiging om de baby te schudden"),
-    ("harm_fear", "ik heb mijn dochter vandaag geslagen en ik schrik van mezelf"),
-    ("harm_fear", "ik heb het gevoel dat ik mijn baby iets ga aandoen"),
-    ("harm_fear", "I'm scared I will hurt my baby"),
-    ("harm_fear", "i nearly shook him last night"),
-    # a child in danger right now
-    ("child_in_danger", "mijn dochter van 6 is al een uur vermist"),
-    ("child_in_danger", "ik kan mijn zoon nergens vinden in het park"),
-    ("child_in_danger", "mijn zoon van 16 is vannacht niet thuisgekomen"),
-    ("child_in_danger", "mijn peuter heeft een vaatwastablet ingeslikt"),
-    ("child_in_danger", "mijn kind ademt niet meer goed en is blauw aangelopen"),
-    ("child_in_danger", "my daughter is missing since this morning"),
-    ("child_in_danger", "my toddler drank bleach"),
-    ("child_in_danger", "mijn zoon wordt bedreigd met een mes"),
-    (
-        "child_in_danger",
-        "mijn ex is met de kinderen vertrokken en ik weet niet waar ze zijn sinds vanochtend",
-    ),
-]
-
-LOOKALIKES: list[str] = [
-    "mijn peuter slaat zijn zusje als ze zijn speelgoed pakt",
-    "hoe leg ik mijn kind uit dat opa dood is",
-    "ik ben doodmoe van de nachten",
-    "hij is doodsbang voor de hond van de buren",
-    "tijdens het spelen roept hij ik maak je dood",
-    "mijn zoon schiet in fortnite iedereen dood",
-    "onze kat is dood en mijn dochter huilt veel",
-    "mijn kind is bang dat ik dood ga",
-    "my son killed it at his swimming lesson",
-    "I'm dead tired of the bedtime battles",
-    "mijn dochter van 4 zit aan haar plassertje, is dat normaal",
-    "mijn zoon wordt op school geschopt door klasgenoten",
-    "mijn dochter kan niet zonder haar telefoon leven",
-    "hij raakt steeds zijn gymspullen kwijt",
-    "mijn puber wil niet meer met ons mee op vakantie",
-    "mijn zoon is op zoek naar een bijbaantje",
-    "mag mijn zoon van 11 een uurtje alleen thuis blijven",
-    "de juf zegt dat hij andere kinderen slaat",
-    "mijn man slaapt bij de kinderen op de kamer",
-    "ik krijg geen eten in haar, ze wil alleen pasta",
-    "mijn zoon van 16 kwam dronken thuis van een feest",
-    "mijn baby huilt zich helemaal kapot elke avond",
-    "mijn puber maakt misbruik van mijn vertrouwen",
-    "ik word zo boos op mijn kind dat ik ga schreeuwen",
-    "mijn zoon neemt zijn adhd medicijnen niet in",
-    "hij bijt andere kindjes op de opvang",
-    "my toddler hits his sister when she takes his toys",
-    "how do I explain to my child that grandma died",
-    "she is scared of dying after grandpa's funeral",
-    "mijn man vermoordt me als ik weer schoenen koop haha",
-    "de buren klagen dat onze baby 's nachts huilt",
-    "mijn zoon van 4 is bang voor het donker en wil niet alleen slapen",
-    "ik schaam me dood als hij in de winkel gaat gillen",
-    "ze zit in de puberteit en wil niet meer met mij praten",
-]
+# A toy corpus for the library's behaviour; the real one is knowledge_base/safeguarding.
+TOY_CRISIS = {
+    "domestic_violence": ["mijn man slaat me als hij gedronken heeft",
+                          "hij duwde me tegen de muur waar de kinderen bij waren",
+                          "mijn partner sluit ons op in huis en pakt mijn telefoon af"],
+    "child_in_danger": ["mijn peuter is weg, ik kan hem nergens vinden op de kermis",
+                        "de baby is slap en reageert nauwelijks na het vallen",
+                        "mijn kind heeft een knoopcelbatterij doorgeslikt"],
+}
+TOY_OTHERS = ["hoe krijg ik mijn peuter aan het slapen", "mijn kind eet geen groente",
+              "hoeveel zakgeld geef je een kind van tien", "mijn zoon gamet te veel",
+              "de baby huilt veel in de avond", "mijn dochter wil niet naar school",
+              "hoe leer ik mijn kind fietsen", "mijn man en ik zijn het oneens over bedtijden"]
 
 
-@pytest.mark.parametrize(("category", "text"), POSITIVE)
-def test_crisis_signs_are_detected(category: str, text: str) -> None:
-    signal = detect_crisis(text)
-    assert signal is not None, text
-    assert signal.category == category, (text, signal)
-    assert text not in signal.rule
+def toy_model(crisis_threshold: float = 0.0, concern_threshold: float = -1.0) -> CrisisModel:
+    texts, labels, categories = [], [], []
+    for category, examples in TOY_CRISIS.items():
+        for text in examples:
+            texts.append(text)
+            labels.append(True)
+            categories.append(category)
+    for text in TOY_OTHERS:
+        texts.append(text)
+        labels.append(False)
+        categories.append(None)
+    return train(texts, labels, categories, tuple(TOY_CRISIS), settings=TrainingSettings(
+        min_documents=1), crisis_threshold=crisis_threshold, concern_threshold=concern_threshold)
 
 
-@pytest.mark.parametrize("text", LOOKALIKES)
-def test_lookalikes_are_not_flagged(text: str) -> None:
-    assert detect_crisis(text) is None
+def test_model_scores_crisis_text_above_ordinary_text_and_names_the_category() -> None:
+    model = toy_model()
+    crisis = model.score("mn man slaat me weer, hij had gedronken")
+    ordinary = model.score("hoe krijg ik mijn kind aan het eten")
+    assert crisis.score > ordinary.score
+    assert crisis.category == "domestic_violence"
+    assert model.score("mijn peuter is kwijt op de kermis").category == "child_in_danger"
 
 
-def test_every_category_has_positive_cases_in_both_languages() -> None:
-    english_words = {"my", "i", "I'm", "she", "he", "a", "her"}
-    for category in CATEGORIES:
-        cases = [text for cat, text in POSITIVE if cat == category]
-        assert any(not set(text.split()) & english_words for text in cases), category
-        assert any(set(text.split()) & english_words for text in cases), category
+def test_thresholds_give_three_outcomes() -> None:
+    model = toy_model()
+    low, high = (model.score(t).score for t in ("mijn kind eet geen groente",
+                                                "mijn man slaat me als hij gedronken heeft"))
+    assert high > low
+    middle = (low + high) / 2
+    # crisis above the crisis threshold, concern between the two, nothing below
+    assert CrisisDetector(toy_model(middle, low - 1), rules=False).detect(
+        "mijn man slaat me als hij gedronken heeft").level == "crisis"
+    signal = CrisisDetector(toy_model(high + 1, middle), rules=False).detect(
+        "mijn man slaat me als hij gedronken heeft")
+    assert signal is not None and signal.level == "concern"
+    assert CrisisDetector(toy_model(high + 1, high + 0.5), rules=False).detect(
+        "mijn kind eet geen groente") is None
 
 
-def test_empty_and_odd_input_is_not_a_crisis() -> None:
-    for text in ("", "   ", "?!?!", "😀😀", "a" * 10_000):
+def test_rules_are_a_floor_under_the_model() -> None:
+    never = toy_model(crisis_threshold=1e9, concern_threshold=1e9)
+    detector = CrisisDetector(never)
+    signal = detector.detect("ik wil niet meer leven")
+    assert signal is not None and signal.level == "crisis"
+    assert signal.rule == "not_want_to_live" and signal.category == "suicide_self_harm"
+    concern = detector.detect("he says he will kill me")
+    assert concern is not None and concern.level == "concern"
+    assert CrisisDetector(never, rules=False).detect("ik wil niet meer leven") is None
+
+
+@pytest.mark.parametrize(("text", "rule", "level"), [
+    ("ik wil dood", "wants_to_die", "crisis"),
+    ("k wil nie meer leve", "not_want_to_live", "crisis"),      # chat spelling
+    ("I want to kill myself", "kill_oneself", "crisis"),
+    ("mijn zoon wil zelfmort plegen", "suicidal", "crisis"),     # a typo
+    ("mn vriend slaat me", "partner_hits", "crisis"),
+    ("hij heeft de pillen van oma ingeslikt", "swallowed_dangerous", "crisis"),
+    ("ze ademt niet meer goed en is blauw aangelopen", "not_breathing", "crisis"),
+    ("ik ben bang dat ik hem iets aandoe", "afraid_to_hurt", "crisis"),
+    ("mijn man vermoordt me als ik niet doe wat hij zegt", "threat_to_kill", "concern"),
+    ("my partner is going to kill me when he gets home", "threat_to_kill", "concern"),
+    ("moet ik 113 bellen?", "call_113", "concern"),
+    ("mijn peuter van 2 is kwijt in de winkel", "child_missing", "crisis"),
+    ("ik ben mijn zoontje kwijt op de kermis", "child_missing", "crisis"),
+    ("we vinden onze kleuter nergens", "child_missing", "crisis"),
+    ("my daughter went missing at the beach, we have not found her", "child_missing", "crisis"),
+    ("I can't find my son anywhere", "child_missing", "crisis"),
+    ("mijn zoontje is weggelopen, ik kan hem nergens meer vinden", "cannot_find_child", "crisis"),
+    ("ik sta niet meer voor mezelf in als ze weer gaat krijsen", "not_in_control", "crisis"),
+    ("ik heb hem door elkaar geschud en nu is hij zo slap", "shaken_baby", "crisis"),
+    ("my husband shook the baby and now she is very sleepy", "shaken_baby", "crisis"),
+])
+def test_rules_catch_plain_statements(text: str, rule: str, level: str) -> None:
+    hit = rule_hit(text)
+    assert hit is not None and (hit.name, hit.level) == (rule, level)
+
+
+@pytest.mark.parametrize("text", [
+    "mijn zoon is 113 cm en eet slecht",
+    "ons dossiernummer bij de belastingdienst eindigt op 113",
+    "ze spelen oorlogje en roepen de hele dag ik maak je dood",
+    "hij wil dood van het lachen als opa gekke bekken trekt",
+    "hoeveel paracetamol mag mijn kind van 20 kilo",
+    "mijn dochter is haar knuffel kwijt en kan niet slapen",
+    "mijn zoon is de weg een beetje kwijt sinds de scheiding",
+    "my son is missing his dad a lot since the divorce",
+    "mijn zoon was even kwijt in de winkel maar we hebben hem snel gevonden",
+    "we zijn ons kindje kwijtgeraakt bij 12 weken zwangerschap",
+    "onze kat is zoek en mijn dochter kan hem nergens vinden",
+    "shake the bottle well before giving it to the baby, she is sleepy after",
+    "ik ga hem morgen iets leuks geven",
+])
+def test_rules_leave_look_alikes_alone(text: str) -> None:
+    assert rule_hit(text) is None
+
+
+def test_context_reads_a_crisis_told_in_two_messages() -> None:
+    model = toy_model()
+    detector = CrisisDetector(model, rules=False)
+    alone = model.score("hij had weer gedronken").score
+    together = model.score("mijn man slaat me als hij gedronken heeft\nhij had weer "
+                           "gedronken").score
+    assert together > alone
+    model.crisis_threshold = (alone + together) / 2
+    model.concern_threshold = model.crisis_threshold
+    assert detector.detect("hij had weer gedronken") is None
+    signal = detector.detect("hij had weer gedronken",
+                             context="mijn man slaat me als hij gedronken heeft")
+    assert signal is not None and signal.level == "crisis"
+
+
+def test_a_saved_model_scores_the_same_and_holds_no_text(tmp_path: Path) -> None:
+    model = toy_model(0.5, -0.5)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = CrisisModel.load(path)
+    text = "mijn man slaat me als hij gedronken heeft"
+    assert loaded.score(text) == model.score(text)
+    assert (loaded.crisis_threshold, loaded.concern_threshold) == (0.5, -0.5)
+    assert b"gedronken" not in path.read_bytes()
+
+
+def test_threshold_policy_meets_its_targets_on_the_scores_it_is_given() -> None:
+    crisis = [float(x) for x in range(100)]          # 0..99
+    others = [float(x) - 50 for x in range(200)]     # -50..149
+    crisis_threshold, concern = ThresholdPolicy(0.99, 0.01).thresholds(crisis, others)
+    assert sum(s >= concern for s in crisis) >= 99
+    assert sum(s >= crisis_threshold for s in others) <= 2
+    assert crisis_threshold >= concern
+
+
+def _writer(name: str, crisis: list[str], others: list[str]) -> list[LabelledMessage]:
+    return ([LabelledMessage(t, True, "domestic_violence", "direct", name) for t in crisis] +
+            [LabelledMessage(t, False, None, "direct", name) for t in others])
+
+
+def test_a_held_out_writer_tunes_nothing() -> None:
+    writers = {
+        "a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4]),
+        "b": _writer("b", ["hij slaat me en schreeuwt tegen de kinderen"], TOY_OTHERS[4:]),
+        "c": _writer("c", ["mijn vriend dreigt ons iets aan te doen"], ["wat eet een peuter"]),
+    }
+    trainer = Trainer(writers, [], TrainingSettings(min_documents=1))
+    before = trainer.thresholds_without("c")
+    changed = dict(writers, c=_writer("c", ["iets heel anders"], ["nog iets anders"]))
+    after = Trainer(changed, [], TrainingSettings(min_documents=1)).thresholds_without("c")
+    assert before == after            # c's text changed; c's thresholds did not
+    for text in (m.text for m in trainer.training_set({"c"})):
+        assert text not in {m.text for m in writers["c"]}
+    report = evaluate_writer(trainer, "c")
+    assert report.total.crisis == 1 and report.total.others == 1
+    assert "Held-out writers" in format_reports([report])
+
+
+# The shipped detector ---------------------------------------------------------------------------
+
+def test_shipped_model_is_trained_on_the_shipped_corpus() -> None:
+    """`adviceline kb train-crisis` was run after the last corpus change."""
+    model = CrisisModel.load(DEFAULT_MODEL_FILE)
+    trainer = corpus_trainer(load_knowledge_base())
+    messages = trainer.training_set(())
+    from knowledge_base.crisis_model import training_digest
+
+    digest = training_digest([m.text for m in messages], [m.crisis for m in messages],
+                             [m.category if m.crisis else None for m in messages],
+                             [trainer.weight(m) for m in messages], trainer.settings)
+    assert model.meta["digest"] == digest
+    assert model.meta["writers"] == sorted(load_writers(DEFAULT_CORPUS))
+    assert model.concern_threshold <= model.crisis_threshold
+    assert set(model.categories) == set(CATEGORIES)
+
+
+@pytest.mark.parametrize("text", [
+    "mijn man vermoordt me als ik niet doe wat hij zegt",
+    "my partner is going to kill me when he gets home",
+    "ik ben bang dat ik mijn baby door elkaar ga schudden als ze nog langer huilt",
+    "hij zegt dat niemand hem zal missen en geeft zijn spullen weg",
+])
+def test_shipped_detector_never_lets_the_issues_examples_through(text: str) -> None:
+    assert isinstance(detect_crisis(text), CrisisSignal)
+
+
+def test_knowledge_base_questions_are_not_crises() -> None:
+    kb = load_knowledge_base()
+    detector = load_detector()
+    flagged = [e.id for e in kb.entries.values()
+               if (s := detector.detect(e.question)) is not None and s.level == "crisis"
+               and e.topic not in {"zelfbeschadiging", "kind-slaat-ouder", "ouder-ziek-verslaafd"}]
+    assert len(flagged) <= len(kb.entries) // 50, flagged
+
+
+def test_empty_and_odd_input_is_no_signal() -> None:
+    for text in ("", "   ", "?!?!", "😀😀"):
         assert detect_crisis(text) is None
+
+
+def test_signal_json_has_no_text() -> None:
+    signal = detect_crisis("ik wil niet meer leven")
+    assert signal is not None
+    shown = json.dumps(signal.to_json())
+    assert "leven" not in shown and signal.level in shown
+
+
+def test_threshold_costs_lists_each_recall_target() -> None:
+    from knowledge_base.crisis_eval import threshold_costs
+
+    writers = {
+        "a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4]),
+        "b": _writer("b", ["hij slaat me en schreeuwt tegen de kinderen"], TOY_OTHERS[4:]),
+        "c": _writer("c", ["mijn vriend dreigt ons iets aan te doen"], ["wat eet een peuter"]),
+    }
+    trainer = Trainer(writers, [], TrainingSettings(min_documents=1), nested=False)
+    table = threshold_costs(trainer, ["a", "b", "c"], recalls=(0.9, 0.99))
+    rows = [line for line in table.splitlines() if line.strip().endswith("%)")]
+    assert len(rows) == 2 and "90.0%" in rows[0] and "99.0%" in rows[1]
+    # not nested: a tuning writer is scored by the model without it alone
+    trainer.thresholds_without("c")
+    assert frozenset({"a"}) in trainer._models and frozenset({"a", "c"}) not in trainer._models
+
+
+def test_a_test_writer_is_scored_by_the_shipped_detector_as_it_is() -> None:
+    detector = load_detector()
+    messages = [
+        LabelledMessage("ik wil niet meer leven", True, "suicide_self_harm", "direct", "zed"),
+        LabelledMessage("mijn peuter van 2 is kwijt in de winkel", True, "child_in_danger",
+                        "direct", "zed"),
+        LabelledMessage("hoeveel zakgeld geef je een kind van 9", False, "none", "direct", "zed"),
+    ]
+    answered: list[str] = []
+
+    def answers(text: str) -> bool:
+        answered.append(text)
+        return True
+
+    report = evaluate_test_writer(detector, "zed", messages, answers)
+    assert report.total.crisis == 2 and report.total.caught_rate == 1.0
+    assert report.total.false_crisis_rate == 0.0
+    assert report.thresholds == (detector.model.crisis_threshold,
+                                 detector.model.concern_threshold)
+    assert report.answered_by_faq == 0 and answered == []   # only missed crises are asked

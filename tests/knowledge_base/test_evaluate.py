@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge_base import Matcher, evaluate
+from knowledge_base.crisis import CrisisSignal
 from knowledge_base.evaluate import read_devset
 
 
@@ -57,18 +58,32 @@ def test_figures_on_a_small_set(tmp_path: Path, real_matcher: Matcher) -> None:
             },
         ],
     )
-    report = evaluate(real_matcher, devset)
+    said = {"mijn man slaat me": CrisisSignal("crisis", "domestic_violence", "test", 1.0),
+            "ik wil dood van deze hitte haha": CrisisSignal("concern", "suicide_self_harm",
+                                                            "test", 0.0)}
+
+    class Scripted:
+        def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
+            return said.get(text)
+
+    report = evaluate(Matcher(real_matcher.kb, crisis=Scripted()), devset)
     assert report.questions == 5
     assert report.top1_accuracy == 0.5
     assert report.answers == 2 and report.answer_precision == 0.5
     assert report.crisis_recall == 1.0
-    assert report.false_crisis_rate == 0.25  # the look-alike is (wrongly) a crisis
+    assert report.crisis_strict_recall == 1.0
+    assert report.false_crisis_rate == 0.0
+    assert report.concern_rate == 0.25  # the look-alike is (wrongly) a concern
+    assert report.crisis_answered == 0
     assert report.out_of_scope_not_answered == 1.0
     assert report.latency_p99_ms >= report.latency_p50_ms > 0
     assert report.errors_per_topic == {"bedplassen": 1}
+    assert report.answered_right == 0.5  # one of two in-scope questions answered with its topic
+    summary = report.summary()
+    assert "answered right 0.500" in summary and "BELOW TARGET" in summary
     text = report.format()
     assert "answer precision" in text and "FAIL" in text
-    assert "[false_crisis]" in text
+    assert "[false_concern]" in text
 
 
 def test_bad_devset_line_names_its_line(tmp_path: Path) -> None:

@@ -42,3 +42,22 @@ def test_output_is_flushed_after_every_line(real_matcher: Matcher) -> None:
     out = Recorder()
     match_lines(real_matcher, ['{"q": "a"}', "bad", '{"q": "b"}'], out)
     assert out.flushes == 3
+
+
+def test_crisis_and_concern_are_printed_as_decisions(real_matcher: Matcher) -> None:
+    from knowledge_base.crisis import CrisisSignal
+
+    said = {"a": CrisisSignal("crisis", "neglect", "test", 2.0),
+            "b": CrisisSignal("concern", "harm_fear", "test", -1.0)}
+
+    class Scripted:
+        def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
+            return said.get(text)
+
+    matcher = Matcher(real_matcher.kb, crisis=Scripted())
+    out = io.StringIO()
+    match_lines(matcher, ['{"q": "a"}', '{"q": "b"}', '{"q": "mijn kind wil niet slapen"}'], out)
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["decision"] for r in results[:2]] == ["crisis", "concern"]
+    assert results[1]["crisis"]["level"] == "concern" and results[1]["entry"] is None
+    assert results[2]["crisis"] is None

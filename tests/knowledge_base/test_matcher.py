@@ -64,7 +64,8 @@ def test_crisis_comes_before_matching(real_matcher: Matcher) -> None:
     assert decision.entry is None and decision.topic is None
     line = decision.to_json()
     assert line["decision"] == "crisis"
-    assert line["crisis"] == {"category": "domestic_violence", "rule": decision.crisis.rule}
+    assert line["crisis"] == decision.crisis.to_json()
+    assert line["crisis"]["level"] == "crisis" and "slaat" not in str(line["crisis"])
 
 
 def test_to_json_has_the_match_line_format(real_matcher: Matcher) -> None:

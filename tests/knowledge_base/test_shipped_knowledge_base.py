@@ -47,9 +47,9 @@ def test_answers_avoid_misleading_facts(entry_id: str) -> None:
             assert not re.search(pattern, text, re.IGNORECASE), f"{entry_id}: {pattern}: {why}"
 
 
-def test_every_answer_renders_for_every_municipality_without_placeholders() -> None:
+def test_every_answer_renders_for_every_municipality_without_placeholders(faq: Faq) -> None:
     config = load_config(environ={})
-    faq = Faq(config)
+    faq = faq.for_config(config)
     for municipality in [None, *config.municipalities]:
         for language in ("nl", "en"):
             offer = faq.offer(municipality, language)

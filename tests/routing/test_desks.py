@@ -94,8 +94,16 @@ def test_regional_pool_sees_a_municipality_only_while_its_desk_is_closed(desks: 
     assert adviser_sees(local, "tubbergen", False, closed, desks)
     assert not adviser_sees(pool, "tubbergen", False, open_, desks)
     assert adviser_sees(pool, "tubbergen", False, closed, desks)
-    assert adviser_sees(pool, "tubbergen", True, open_, desks)    # crisis: everyone on duty
-    assert not adviser_sees(other, "tubbergen", True, closed, desks)
+    assert not adviser_sees(other, "tubbergen", False, closed, desks)
+
+
+def test_a_crisis_is_in_every_advisers_queue_whatever_their_municipality(desks: Desks) -> None:
+    pool = AdviserScope(municipalities=("almelo",), regional_pool=True)
+    other = AdviserScope(municipalities=("almelo",), regional_pool=False)
+    for moment in (at(2026, 11, 24, 10, 0), at(2026, 11, 24, 19, 0), at(2026, 11, 29, 3, 0)):
+        assert adviser_sees(pool, "tubbergen", True, moment, desks)
+        assert adviser_sees(other, "tubbergen", True, moment, desks)
+        assert not adviser_sees(other, "tubbergen", False, moment, desks)
 
 
 def test_queue_puts_crisis_first_then_longest_waiting() -> None:
@@ -108,3 +116,18 @@ def test_desk_hours_describe_themselves_in_dutch_and_english() -> None:
     hours = DeskHours.from_mapping({**WEEKDAYS, "fri": ["09:00-12:30"]})
     assert hours.describe_nl().startswith("ma-do 09:00-12:30 en 13:30-17:00, vr 09:00-12:30")
     assert "closed on public holidays" in hours.describe_en()
+
+
+def test_the_first_desk_open_anywhere_is_when_a_crisis_can_be_picked_up() -> None:
+    from routing.assignment import Desks, next_opening_anywhere
+
+    zone = "Europe/Amsterdam"
+    early = DeskHours.from_mapping({"tue": ["08:00-09:00"]}, zone)
+    late = DeskHours.from_mapping({"tue": ["12:00-13:00"]}, zone)
+    desks = Desks({"a": late}, early, timedelta(hours=1))
+    night = datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo(zone))
+    assert next_opening_anywhere(night, desks) == night.replace(hour=8)
+    assert next_opening_anywhere(night.replace(hour=12, minute=30), desks) == \
+        night.replace(hour=12, minute=30)
+    closed = Desks({}, DeskHours.from_mapping({}, zone), timedelta(hours=1))
+    assert next_opening_anywhere(night, closed) is None

@@ -9,17 +9,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routing.desks import DeskHours
-from routing.queue import CRISIS_PRIORITY, NORMAL_PRIORITY, Waiting, queue_order
+from routing.queue import (
+    CONCERN_PRIORITY,
+    CRISIS_PRIORITY,
+    NORMAL_PRIORITY,
+    Waiting,
+    queue_order,
+    rank,
+)
 
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31),
                        timezones=st.just(UTC))
 waiting = st.builds(Waiting, question_id=st.uuids().map(str),
-                    priority=st.sampled_from([NORMAL_PRIORITY, CRISIS_PRIORITY]),
-                    waiting_since=moments)
+                    priority=st.sampled_from([NORMAL_PRIORITY, CONCERN_PRIORITY,
+                                              CRISIS_PRIORITY]),
+                    waiting_since=moments, parent_waiting=st.booleans())
 
 
 @given(st.lists(waiting, max_size=40), st.randoms())
-def test_crisis_first_then_oldest_whatever_the_arrival_order(items, random) -> None:
+def test_crisis_concern_live_then_async_each_oldest_first(items, random) -> None:
     shuffled = list(items)
     random.shuffle(shuffled)
     ordered = queue_order(shuffled)
@@ -27,8 +35,12 @@ def test_crisis_first_then_oldest_whatever_the_arrival_order(items, random) -> N
     assert sorted(ordered, key=id) == sorted(items, key=id)     # nothing lost or added
     for before, after in pairwise(ordered):
         assert before.priority >= after.priority
-        if before.priority == after.priority:
+        assert rank(before) <= rank(after)
+        if rank(before) == rank(after):
             assert before.waiting_since <= after.waiting_since
+        # A waiting parent never jumps a crisis or a concern, and a crisis is never overtaken.
+        if after.priority >= CRISIS_PRIORITY:
+            assert before.priority >= CRISIS_PRIORITY
 
 
 WEEK = DeskHours.from_mapping({"mon": ["09:00-12:30", "13:30-17:00"], "wed": ["09:00-12:00"],

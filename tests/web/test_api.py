@@ -119,3 +119,85 @@ async def test_openapi_document_describes_every_api_route(running: RunningApp) -
     routes = {r.resource.canonical for r in running.app.router.routes()
               if r.resource is not None and r.resource.canonical.startswith("/api/v1/")}
     assert routes and routes <= set(document["paths"])
+
+
+async def test_websocket_confirms_each_action_by_client_id_and_answers_pings(
+        running: RunningApp) -> None:
+    token = await open_conversation(running.http, running.url(""))
+    client = await ParentSocket.connect(running.http, running.ws_url("/api/v1/conversation/ws"),
+                                        token)
+    await client.socket.send_json({"type": "ping"})
+    assert (await client.next_frame())["type"] == "pong"
+    seq = await client.ask("Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?")
+    await client.wait_for(lambda c: c.first_after(seq, "queued") or c.first_after(seq,
+                                                                                  "suggestions"))
+    for attempt in range(2):   # a resend after a lost ack is confirmed again, queued once
+        await client.socket.send_json({"type": "adviser", "client_id": "click-1"})
+        ack = await client.wait_for(lambda c: c.acks.pop("click-1", None))
+        assert ack["action"] == "adviser", attempt
+    await client.socket.send_json({"type": "feedback", "seq": "x", "client_id": "click-2"})
+    error = await client.wait_for(lambda c: c.errors and c.errors[-1])
+    assert (error["code"], error["client_id"]) == ("bad_request", "click-2")
+    queued = [m for m in client.after(seq) if m["kind"] == "queued"]
+    assert len(queued) == 1
+    await client.close()
+
+
+async def test_patch_language_makes_every_later_reply_follow_it(running: RunningApp) -> None:
+    token = await open_conversation(running.http, running.url(""))
+    url = running.url("/api/v1/conversation")
+    for body, status in (({"language": "de"}, 422), ({"language": "en", "x": 1}, 400),
+                         ({"language": 5}, 400)):
+        response = await running.http.patch(url, json=body, headers=bearer(token))
+        assert response.status == status, body
+    response = await running.http.patch(url, json={"language": "en"}, headers=bearer(token))
+    assert (response.status, (await response.json())["language"]) == (200, "en")
+    client = await ParentSocket.connect(running.http, running.ws_url("/api/v1/conversation/ws"),
+                                        token)
+    seq = await client.ask("Hoe vraag ik kinderopvangtoeslag aan bij de Belastingdienst?")
+    reply = await client.wait_for(lambda c: c.first_after(seq, "queued")
+                                  or c.first_after(seq, "suggestions"))
+    assert not reply["text"].startswith(("Dank je", "Ik weet niet")), reply["text"]
+    await client.socket.send_json({"type": "language", "language": "nl", "client_id": "l-1"})
+    assert (await client.wait_for(lambda c: c.acks.get("l-1")))["action"] == "language"
+    state = await (await running.http.get(url, headers=bearer(token))).json()
+    assert state["language"] == "nl"
+    await client.close()
+
+
+async def test_municipalities_tell_the_region_desk_hours_and_answer_time(
+        running: RunningApp) -> None:
+    body = await (await running.http.get(running.url("/api/v1/municipalities"))).json()
+    assert body["region"] == "Twente" and body["answer_within_minutes"] == 60
+    assert body["regional_desk_hours"]["nl"].startswith("ma-")
+    hengelo = next(m for m in body["municipalities"] if m["id"] == "hengelo")
+    assert hengelo["desk_hours"]["en"].startswith("Mon-")
+
+
+async def test_a_postcode_elsewhere_in_the_country_names_its_municipality(
+        running: RunningApp) -> None:
+    response = await running.http.post(running.url("/api/v1/conversations"),
+                                       json={"municipality": "1011"})
+    error = (await response.json())["error"]
+    assert (response.status, error["code"]) == (422, "outside_region")
+    assert "Amsterdam" in error["message"] and "CJG" in error["message"]
+
+
+async def test_a_resume_code_gives_another_device_its_own_token_until_a_new_code(
+        running: RunningApp) -> None:
+    token = await open_conversation(running.http, running.url(""))
+    make = running.url("/api/v1/conversation/resume-code")
+    first = (await (await running.http.post(make, headers=bearer(token))).json())["code"]
+    resume = running.url("/api/v1/conversations/resume")
+    opened = await running.http.post(resume, json={"code": f" {first.lower()} "})
+    assert opened.status == 200
+    device = (await opened.json())["token"]
+    assert device != token
+    for key in (token, device):   # both devices reach the conversation
+        state = await running.http.get(running.url("/api/v1/conversation"), headers=bearer(key))
+        assert state.status == 200
+    second = (await (await running.http.post(make, headers=bearer(device))).json())["code"]
+    assert second != first
+    refused = await running.http.post(resume, json={"code": first})
+    assert (refused.status, (await refused.json())["error"]["code"]) == (404, "unknown_code")
+    assert (await running.http.post(resume, json={"code": second})).status == 200

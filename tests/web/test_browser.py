@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
 from adviceline.web.keys import FAQ
 from tests.conftest import RunningApp, answerable
 
-CHROMIUM = os.environ.get("ADVICELINE_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not shutil.which(CHROMIUM):
-        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("ADVICELINE_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
@@ -95,7 +71,7 @@ async def test_adviser_answers_in_the_console_and_the_parent_sees_it(
 
 
 async def test_a_question_typed_while_the_server_is_down_arrives_after_it_returns(
-        running: RunningApp, browser, config, clock) -> None:
+        running: RunningApp, browser, config, clock, faq) -> None:
     from aiohttp.test_utils import TestServer
 
     from adviceline.web.app import create_app
@@ -116,7 +92,7 @@ async def test_a_question_typed_while_the_server_is_down_arrives_after_it_return
     await page.click("#send-form button[type=submit]")
     assert await page.locator("li.pending").count() == 1
 
-    restarted = TestServer(create_app(config, clock=clock), host="127.0.0.1", port=port)
+    restarted = TestServer(create_app(config, clock=clock, faq=faq), host="127.0.0.1", port=port)
     await restarted.start_server()
     try:
         await page.locator("li.faq_answer").nth(1).wait_for(timeout=20_000)

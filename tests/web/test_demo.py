@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from adviceline.clock import FrozenClock
 from adviceline.config import Config
+from adviceline.faq import Faq
 from adviceline.stats import answer_stats
 from adviceline.web.app import create_app
 from adviceline.web.keys import SESSIONS
@@ -21,8 +22,9 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-async def test_demo_history_through_the_real_pipeline(config: Config, clock: FrozenClock) -> None:
-    app = create_app(replace(config, demo=True), clock=clock)
+async def test_demo_history_through_the_real_pipeline(config: Config, clock: FrozenClock,
+                                                       faq: Faq) -> None:
+    app = create_app(replace(config, demo=True), clock=clock, faq=faq)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:
@@ -35,7 +37,7 @@ async def test_demo_history_through_the_real_pipeline(config: Config, clock: Fro
     assert stats.answered_by_faq > 0 and stats.answered_by_adviser > 0
     assert stats.median_first_response_minutes is not None
     # A second start on the same database adds nothing.
-    app = create_app(replace(config, demo=True), clock=clock)
+    app = create_app(replace(config, demo=True), clock=clock, faq=faq)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:

@@ -110,7 +110,7 @@ async def _csrf(session, url: str) -> str:
     return html[start:html.index('"', start)]
 
 
-async def test_a_message_whose_handling_failed_is_retried(config, clock) -> None:
+async def test_a_message_whose_handling_failed_is_retried(config, clock, faq) -> None:
     import asyncio
 
     from aiohttp.test_utils import TestServer
@@ -119,7 +119,7 @@ async def test_a_message_whose_handling_failed_is_retried(config, clock) -> None
     from adviceline.web.app import create_app
     from adviceline.web.keys import PIPELINE, SESSIONS
 
-    app = create_app(config, clock=clock, retry_seconds=0.05)
+    app = create_app(config, clock=clock, retry_seconds=0.05, faq=faq)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:

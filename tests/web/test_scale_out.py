@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from adviceline.clock import FrozenClock
 from adviceline.config import Config
+from adviceline.faq import Faq
 from adviceline.web.app import create_app
 from tests.conftest import RunningApp
 from tests.web.chat_client import ParentSocket, open_conversation
@@ -18,8 +19,8 @@ from tests.web.test_end_to_end import UNANSWERABLE, _csrf
 
 
 @pytest.fixture
-async def second(config: Config, clock: FrozenClock) -> AsyncIterator[RunningApp]:
-    server = TestServer(create_app(config, clock=clock), host="127.0.0.1", port=0)
+async def second(config: Config, clock: FrozenClock, faq: Faq) -> AsyncIterator[RunningApp]:
+    server = TestServer(create_app(config, clock=clock, faq=faq), host="127.0.0.1", port=0)
     await server.start_server()
     async with aiohttp.ClientSession() as http:
         yield RunningApp(server, http)

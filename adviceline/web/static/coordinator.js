@@ -2,6 +2,7 @@
 document.addEventListener("DOMContentLoaded", () => {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const button = document.getElementById("reload-kb");
+  if (!button) return;   // only a regional coordinator reloads the knowledge base
   const result = document.getElementById("reload-result");
   button.addEventListener("click", async () => {
     result.textContent = "bezig…";

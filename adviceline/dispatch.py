@@ -1,0 +1,163 @@
+"""The dispatcher: every few seconds, decides offers, lapsed offers, the pool and reclaims.
+
+The decisions are `routing.offers`'; this module reads the state from the database, applies the
+decisions in one write transaction and wakes the consoles. On PostgreSQL one dispatcher at a time
+runs (a transaction-scoped advisory lock); SQLite writers are serialised anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adviceline.clock import Clock
+from adviceline.config import Config
+from adviceline.notify import QUEUE, Notifier, conversation_topic
+from adviceline.queue_state import adviser_states, back_to_queue, waiting_entry
+from adviceline.rota import RotaBook
+from adviceline.storage import repository as repo
+from adviceline.storage.models import Question
+from adviceline.waiting import WaitingTimes, escalation_due
+from routing.offers import (
+    Claim,
+    Offer,
+    OpenQuestion,
+    ToPool,
+    next_step,
+    reclaim,
+)
+from routing.queue import CRISIS_PRIORITY, queue_order
+
+log = logging.getLogger(__name__)
+_LOCK_KEY = 0x0ADD1CE   # the advisory lock of the dispatcher on PostgreSQL
+
+
+class Dispatcher:
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], config: Config, clock: Clock,
+                 notifier: Notifier, rota: RotaBook | None = None) -> None:
+        self._rota = rota   # None: the configured rota only
+        self._sessions = sessions
+        self._config = config
+        self._clock = clock
+        self._notifier = notifier
+
+    async def tick(self) -> dict[str, int]:
+        """One round of decisions; returns how many of each were made (for tests and logs)."""
+        now = self._clock.now()
+        counts = {"offered": 0, "lapsed": 0, "to_pool": 0, "reclaimed": 0, "escalated": 0}
+        changed: list[str] = []
+        staffing = await self._rota.staffing() if self._rota else self._config.staffing
+        async with self._sessions.begin() as session:
+            if not await _only_dispatcher(session):
+                return counts
+            users = await repo.adviser_users(session)
+            presences = await repo.presences(session)
+            questions = list(await repo.waiting_questions(session))
+            states = adviser_states(users, presences, questions, self._config, now)
+            by_id = {q.id: q for q in questions}
+            reply_within = timedelta(minutes=self._config.routing.claim_reply_minutes)
+            claims = [Claim(q.id, q.claimed_by, q.claimed_at or now,
+                            q.replied_at is not None and q.claimed_at is not None
+                            and q.replied_at >= q.claimed_at)
+                      for q in questions if q.status == "claimed" and q.claimed_by is not None]
+            for question_id in reclaim(claims, states, now, reply_within):
+                question = await repo.question_for_update(session, question_id)
+                if question is None or question.status != "claimed":
+                    continue
+                adviser = question.claimed_by
+                back_to_queue(question)
+                await repo.record_event(session, question, "reclaimed", now, adviser_id=adviser)
+                counts["reclaimed"] += 1
+            states = adviser_states(users, presences, questions, self._config, now)
+            waiting = [q for q in questions if q.status == "waiting"]
+            for question in waiting:
+                if question.offered_to is not None and question.offered_until is not None \
+                        and question.offered_until <= now:
+                    question.declined_by = [*(question.declined_by or []), question.offered_to]
+                    await repo.record_event(session, question, "offer_lapsed", now,
+                                            adviser_id=question.offered_to)
+                    question.offered_to = question.offered_until = None
+                    counts["lapsed"] += 1
+            busy = {q.offered_to for q in waiting if q.offered_to is not None}
+            languages = await repo.conversation_languages(
+                session, [q.conversation_id for q in waiting])
+            last_parent = await repo.last_parent_message_at(
+                session, [q.conversation_id for q in waiting])
+            ordered = queue_order(waiting_entry(q, last_parent, self._config, now)
+                                  for q in waiting)
+            for entry in ordered:
+                question = by_id[entry.question_id]
+                step = next_step(self._open(question, languages), states,
+                                 staffing, now, self._config.routing.offer_time,
+                                 busy)
+                if isinstance(step, Offer):
+                    question.offered_to, question.offered_until = step.adviser_id, step.until
+                    busy.add(step.adviser_id)
+                    await repo.record_event(session, question, "offered", now,
+                                            adviser_id=step.adviser_id)
+                    counts["offered"] += 1
+                elif isinstance(step, ToPool):
+                    question.routed_to_pool = True
+                    await repo.record_event(session, question, "to_pool", now)
+                    counts["to_pool"] += 1
+            lead = timedelta(minutes=self._config.routing.escalate_before_minutes)
+            for question in waiting:
+                if escalation_due(question, now, lead):
+                    # Close to what the parent was promised: the pool takes it too, and the
+                    # coordinators see it (GET /coordinator/api/escalations).
+                    question.escalated_at = now
+                    question.routed_to_pool = True
+                    await repo.record_event(session, question, "escalated", now)
+                    counts["escalated"] += 1
+            changed = await WaitingTimes(self._config, self._rota).refresh_queued_messages(
+                session, now, staffing)
+        if any(counts.values()):
+            self._notifier.publish(QUEUE)
+        if changed:
+            # The parents' pages read their place in the queue again.
+            self._notifier.publish(*(conversation_topic(c) for c in changed))
+        return counts
+
+    @staticmethod
+    def _open(question: Question, languages: dict[str, str]) -> OpenQuestion:
+        return OpenQuestion(
+            id=question.id, municipality=question.municipality,
+            crisis=question.priority >= CRISIS_PRIORITY,
+            language=languages.get(question.conversation_id, "nl"), topic=question.topic,
+            routed_to_pool=question.routed_to_pool,
+            waiting_since=question.waiting_since or question.created_at,
+            offered_to=question.offered_to, offered_until=question.offered_until,
+            declined_by=frozenset(question.declined_by or ()))
+
+    async def run(self) -> None:
+        """Tick forever (a cleanup_ctx task); a failed round is logged and the next one runs."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("dispatch round failed")
+            await asyncio.sleep(self._config.routing.dispatch_seconds)
+
+
+async def _only_dispatcher(session: AsyncSession) -> bool:
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return True
+    return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                     {"key": _LOCK_KEY}))
+
+
+@asynccontextmanager
+async def dispatching(dispatcher: Dispatcher) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(dispatcher.run(), name="dispatcher")
+    try:
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

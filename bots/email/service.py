@@ -1,0 +1,47 @@
+"""The e-mail channel while the service runs: the SMTP listener (and, when configured, the
+IMAP poller and the delivery worker), started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from adviceline.channels import ParentPort
+from adviceline.config import Config, EmailSettings
+from bots.email.inbound import Intake
+from bots.email.smtp import start_listener
+
+log = logging.getLogger(__name__)
+
+
+class EmailService:
+    def __init__(self, port: ParentPort, config: Config, settings: EmailSettings) -> None:
+        self.settings = settings
+        self.intake = Intake(port, settings, config.email_addresses())
+        self._port = port
+        self._server: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def smtp_address(self) -> tuple[str, int] | None:
+        """Where the listener listens (the port the OS chose for port 0)."""
+        if self._server is None or not self._server.sockets:
+            return None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    async def start(self) -> None:
+        if self.settings.listen is not None:
+            host, port = self.settings.listen
+            self._server = await start_listener(self.intake, host, port,
+                                                self.settings.max_message_bytes)
+            log.info("SMTP listener started", extra={"channel": "email",
+                                                     "address": self.smtp_address})
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

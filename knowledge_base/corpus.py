@@ -1,0 +1,119 @@
+"""The safeguarding corpus: crisis messages and hard negatives, kept per writer.
+
+knowledge_base/safeguarding/<writer>/crisis.jsonl        {"text", "category", "register"}
+knowledge_base/safeguarding/<writer>/hard_negatives.jsonl {"text", "near", "register"}
+knowledge_base/safeguarding/advisers/*.jsonl             marks exported from the console
+
+Besides the writers, the model sees background negatives: the knowledge base's own questions and
+phrasings and the dev set's ordinary questions (weighted lower: they are easy), and the dev set's
+crisis questions as crisis messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge_base.crisis import CATEGORIES
+from knowledge_base.model import DEFAULT_DEVSET, KnowledgeBase
+
+DEFAULT_CORPUS = Path(__file__).parent / "safeguarding"
+# Writers kept out of all training and tuning: scored by the shipped detector as it is.
+DEFAULT_TEST_CORPUS = Path(__file__).parent / "safeguarding_test"
+REGISTERS: tuple[str, ...] = ("direct", "indirect", "third_person", "chat", "flemish", "english",
+                              "mixed")
+BACKGROUND = ("knowledge_base", "devset")
+ADVISERS = "advisers"
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    text: str
+    crisis: bool
+    category: str | None  # the crisis category (crisis messages), or the one it resembles
+    register: str
+    writer: str
+
+
+def _read_jsonl(path: Path, key: str = "text") -> Iterable[dict[str, object]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"{path}:{number}: {error}") from error
+                if not isinstance(record, dict) or not isinstance(record.get(key), str):
+                    raise ValueError(f"{path}:{number}: a line needs a {key}")
+                yield record
+
+
+def writers(corpus: Path = DEFAULT_CORPUS) -> list[str]:
+    return sorted(p.name for p in corpus.iterdir()
+                  if p.is_dir() and p.name != ADVISERS and (p / "crisis.jsonl").exists())
+
+
+def load_writer(corpus: Path, writer: str) -> list[LabelledMessage]:
+    folder = corpus / writer
+    messages = []
+    for record in _read_jsonl(folder / "crisis.jsonl"):
+        category = str(record.get("category"))
+        if category not in CATEGORIES:
+            raise ValueError(f"{folder}/crisis.jsonl: unknown category {category!r}")
+        messages.append(LabelledMessage(str(record["text"]), True, category,
+                                        str(record.get("register", "direct")), writer))
+    negatives = folder / "hard_negatives.jsonl"
+    if negatives.exists():
+        for record in _read_jsonl(negatives):
+            near = record.get("near")
+            messages.append(LabelledMessage(
+                str(record["text"]), False, str(near) if near in CATEGORIES else None,
+                str(record.get("register", "direct")), writer))
+    return messages
+
+
+def load_writers(corpus: Path = DEFAULT_CORPUS,
+                 names: Iterable[str] | None = None) -> dict[str, list[LabelledMessage]]:
+    return {name: load_writer(corpus, name) for name in (names or writers(corpus))}
+
+
+def load_adviser_labels(corpus: Path = DEFAULT_CORPUS) -> list[LabelledMessage]:
+    """Marks advisers made in the console and exported with `kb export-labels`."""
+    folder = corpus / ADVISERS
+    messages: list[LabelledMessage] = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.exists() else ():
+        for record in _read_jsonl(path):
+            crisis = record.get("label") == "crisis"
+            category = record.get("category")
+            messages.append(LabelledMessage(
+                str(record["text"]), crisis,
+                str(category) if category in CATEGORIES else ("other_acute" if crisis else None),
+                "adviser", ADVISERS))
+    return messages
+
+
+def background_messages(kb: KnowledgeBase,
+                        devset: Path = DEFAULT_DEVSET) -> list[LabelledMessage]:
+    """The knowledge base's questions and phrasings, and the dev set, as background."""
+    messages = []
+    for entry in kb.entries.values():
+        for text in (entry.question, *entry.phrasings):
+            messages.append(LabelledMessage(text, False, None, "direct", "knowledge_base"))
+    for record in _read_jsonl(devset, "q"):
+        crisis = record.get("label") == "crisis"
+        # no category: the dev set's crisis questions teach only the crisis-or-not head
+        messages.append(LabelledMessage(str(record["q"]), crisis, None, "direct", "devset"))
+    return deduplicated(messages)
+
+
+def deduplicated(messages: Iterable[LabelledMessage]) -> list[LabelledMessage]:
+    seen: set[str] = set()
+    result = []
+    for message in messages:
+        key = " ".join(message.text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            result.append(message)
+    return result

@@ -1,0 +1,250 @@
+"""A small linear model that scores how much a message reads like a crisis, in any wording.
+
+Features are hashed (CRC-32, so the same on every machine and Python) into 2**19 buckets:
+words, word pairs, Snowball stems, character 3-5-grams inside words (typos and chat spelling
+share most of them with the word meant) and character 6- and 8-grams across the space between
+two words ("wil niet", "nie meer"). Features of a word and of a word pair are cached, so a
+message costs little more than its new words. Counts are damped (1 + log), weighted by inverse
+document frequency and L2-normalised.
+
+Heads: one logistic regression "crisis against everything else" and one per crisis category
+("this category against the non-crisis messages"). The score is the mean of the binary logit and
+the best category logit: a message that reads strongly like one kind of crisis is not averaged
+away by the other kinds. The category reported is that of the best category head.
+
+Training needs scikit-learn (`train`), scoring only numpy. A model is saved as a compressed
+`.npz` of numbers: no text of any message is in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_base.normalise import snowball_stem, words
+
+FORMAT = 3
+BUCKETS = 1 << 19
+_MASK = BUCKETS - 1
+NO_HEAD_BIAS = -30.0  # the bias of a category head that had no examples to learn from
+MAX_CHARACTERS = 4_000  # a crisis is told in the first lines; the rest is not read by the model
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode()) & _MASK
+
+
+@lru_cache(maxsize=200_000)
+def _word_features(token: str) -> tuple[int, ...]:
+    """The word, its stem and its character 3-5-grams (cached: words repeat)."""
+    grams = ["w " + token]
+    if len(token) > 3:
+        grams.append("s " + snowball_stem(token, "nl"))
+    padded = "<" + token + ">"
+    for size in (3, 4, 5):
+        grams.extend("c" + padded[start:start + size]
+                     for start in range(0, len(padded) - size + 1))
+    return tuple(_bucket(gram) for gram in grams)
+
+
+@lru_cache(maxsize=200_000)
+def _pair_features(first: str, second: str) -> tuple[int, ...]:
+    """The word pair and its character 6- and 8-grams across the space between the two."""
+    joined = " " + first + " " + second + " "
+    middle = len(first) + 1
+    grams = ["b " + first + " " + second]
+    for size in (6, 8):
+        first_start = max(0, middle - size + 2)
+        last_start = min(middle - 1, len(joined) - size)
+        grams.extend("x" + joined[start:start + size]
+                     for start in range(first_start, last_start + 1))
+    return tuple(_bucket(gram) for gram in grams)
+
+
+def features(text: str, tokens: Sequence[str] | None = None) -> list[int]:
+    """The hashed feature buckets of a message, one per occurrence."""
+    if tokens is None:
+        tokens = words(text[:MAX_CHARACTERS])
+    buckets: list[int] = []
+    previous = "^"
+    for token in tokens:
+        buckets.extend(_word_features(token))
+        buckets.extend(_pair_features(previous, token))
+        previous = token
+    buckets.extend(_pair_features(previous, "$"))
+    return buckets
+
+
+def _tf_vector(buckets: Sequence[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    if not buckets:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    index, counts = np.unique(np.asarray(buckets, dtype=np.int64), return_counts=True)
+    return index, 1.0 + np.log(counts)
+
+
+@lru_cache(maxsize=32_768)
+def _training_vector(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Cached: leave-one-writer-out trains many models on the same messages."""
+    index, tf = _tf_vector(features(text))
+    index.flags.writeable = False
+    tf.flags.writeable = False
+    return index, tf
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float  # (binary logit + best category logit) / 2
+    category: str
+
+
+@dataclass
+class CrisisModel:
+    """Scoring weights and the two thresholds chosen on held-out writers."""
+
+    categories: tuple[str, ...]
+    idf: npt.NDArray[np.float32]  # BUCKETS
+    weights: npt.NDArray[np.float32]  # (1 + categories) x BUCKETS; row 0 is the binary head
+    bias: npt.NDArray[np.float32]  # 1 + categories
+    crisis_threshold: float
+    concern_threshold: float
+    meta: dict[str, object] = field(default_factory=dict)
+    _transposed: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+
+    def vector(self, text: str, tokens: Sequence[str] | None = None
+               ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        index, tf = _tf_vector(features(text, tokens))
+        values = tf * self.idf[index]
+        norm = math.sqrt(float(values @ values))
+        return index, (values / norm if norm else values)
+
+    def logits(self, text: str, tokens: Sequence[str] | None = None) -> npt.NDArray[np.float64]:
+        index, values = self.vector(text, tokens)
+        # bucket-major weights: a message's buckets are k short contiguous rows, not k scattered
+        # reads in each of the heads' long rows
+        return np.asarray(values @ self._by_bucket[index] + self.bias, dtype=np.float64)
+
+    @property
+    def _by_bucket(self) -> npt.NDArray[np.float32]:
+        if self._transposed is None or self._transposed.shape[1] != self.weights.shape[0]:
+            self._transposed = np.ascontiguousarray(self.weights.T)
+        return self._transposed
+
+    def score(self, text: str, tokens: Sequence[str] | None = None) -> Scored:
+        """`tokens`: the message's `normalise.words`, if the caller has them already."""
+        logits = self.logits(text, tokens)
+        best = int(np.argmax(logits[1:]))
+        return Scored(float((logits[0] + logits[1 + best]) / 2), self.categories[best])
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            format=np.array(FORMAT),
+            categories=np.array(json.dumps(list(self.categories))),
+            idf=self.idf,
+            weights=self.weights,
+            bias=self.bias,
+            thresholds=np.array([self.crisis_threshold, self.concern_threshold]),
+            meta=np.array(json.dumps(self.meta, sort_keys=True)),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> CrisisModel:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"]) != FORMAT:
+                raise ValueError(f"{path}: crisis model format {int(data['format'])}, "
+                                 f"expected {FORMAT}; run `adviceline kb train-crisis`")
+            thresholds = data["thresholds"]
+            return cls(
+                categories=tuple(json.loads(str(data["categories"]))),
+                idf=data["idf"].astype(np.float32),
+                weights=data["weights"].astype(np.float32),
+                bias=data["bias"].astype(np.float32),
+                crisis_threshold=float(thresholds[0]),
+                concern_threshold=float(thresholds[1]),
+                meta=json.loads(str(data["meta"])),
+            )
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    c: float = 30.0  # inverse regularisation of every head
+    background_weight: float = 0.3  # weight of non-writer negatives (knowledge-base phrasings)
+    min_documents: int = 2  # a bucket seen in fewer training messages gets no weight
+
+
+def training_digest(texts: Sequence[str], labels: Sequence[bool],
+                    categories: Sequence[str | None], weights: Sequence[float],
+                    settings: TrainingSettings) -> str:
+    """A fingerprint of the training data and settings (to tell a stale shipped model)."""
+    digest = hashlib.sha256(f"{FORMAT} {settings}".encode())
+    for text, label, category, weight in zip(texts, labels, categories, weights, strict=True):
+        digest.update(f"{text}\x00{label}\x00{category}\x00{weight}\x01".encode())
+    return digest.hexdigest()[:16]
+
+
+def train(texts: Sequence[str], labels: Sequence[bool], categories: Sequence[str | None],
+          all_categories: Sequence[str], *, weights: Sequence[float] | None = None,
+          settings: TrainingSettings | None = None, crisis_threshold: float = 0.0,
+          concern_threshold: float = 0.0) -> CrisisModel:
+    """Fit the heads; thresholds are passed in (they are chosen on held-out writers)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    settings = settings or TrainingSettings()
+    sample_weight = np.asarray(weights if weights is not None else [1.0] * len(texts))
+    rows: list[npt.NDArray[np.int64]] = []
+    tfs: list[npt.NDArray[np.float64]] = []
+    document_frequency = np.zeros(BUCKETS, dtype=np.float64)
+    for text in texts:
+        index, tf = _training_vector(text)
+        rows.append(index)
+        tfs.append(tf)
+        document_frequency[index] += 1
+    idf = np.where(document_frequency >= settings.min_documents,
+                   np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0, 0.0)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    data = np.concatenate(tfs) * idf[np.concatenate(rows)] if rows else np.zeros(0)
+    matrix = csr_matrix((data, np.concatenate(rows) if rows else np.zeros(0, np.int64), indptr),
+                        shape=(len(texts), BUCKETS))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    matrix = csr_matrix(matrix.multiply(1.0 / norms[:, None]))
+
+    label_array = np.asarray(labels, dtype=bool)
+    category_array = np.asarray([c or "" for c in categories])
+    heads: list[tuple[npt.NDArray[np.float64], float]] = []
+
+    def fit(rows_mask: npt.NDArray[np.bool_], target: npt.NDArray[np.bool_]) -> None:
+        model = LogisticRegression(C=settings.c, solver="liblinear", dual=True, max_iter=1000,
+                                   random_state=0)
+        model.fit(matrix[rows_mask], target[rows_mask], sample_weight=sample_weight[rows_mask])
+        heads.append((model.coef_[0], float(model.intercept_[0])))
+
+    fit(np.ones(len(texts), dtype=bool), label_array)
+    for category in all_categories:
+        if not (label_array & (category_array == category)).any():
+            # nothing to learn this kind from: a head that never wins
+            heads.append((np.zeros(BUCKETS), NO_HEAD_BIAS))
+            continue
+        fit(~label_array | (category_array == category), label_array)
+    return CrisisModel(
+        categories=tuple(all_categories),
+        idf=idf.astype(np.float32),
+        weights=np.vstack([coef for coef, _ in heads]).astype(np.float32),
+        bias=np.array([bias for _, bias in heads], dtype=np.float32),
+        crisis_threshold=crisis_threshold,
+        concern_threshold=concern_threshold,
+        meta={"settings": str(settings),
+              "digest": training_digest(texts, labels, categories, list(sample_weight), settings),
+              "messages": len(texts), "crisis_messages": int(label_array.sum())},
+    )

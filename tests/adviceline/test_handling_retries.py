@@ -1,0 +1,161 @@
+"""A parent message whose handling keeps failing is retried on its own schedule and set aside
+for advisers in the end; it never holds up later messages, the start-up, or the retry loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select, text
+
+from adviceline.clock import FrozenClock
+from adviceline.config import Config
+from adviceline.faq import Faq
+from adviceline.notify import Notifier, conversation_topic
+from adviceline.pipeline import HANDLE_ATTEMPTS, handling_retry_in
+from adviceline.storage import repository as repo
+from adviceline.storage.models import Message
+from adviceline.web.app import create_app
+from knowledge_base.crisis import CrisisSignal
+from tests.adviceline.conftest import Core, ask, kinds_after
+from tests.adviceline.conftest import adviser_named as adviser
+
+POISON = "Mijn dochter van 6 wil niet slapen [poison]"
+LATER = "Hoe leer ik mijn kind zelf aankleden?"
+
+
+class FaultyDetector:
+    """A crisis detector with a fault that only some texts trigger (while `broken`)."""
+
+    broken = True
+
+    def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
+        if self.broken and "[poison]" in text:
+            raise RuntimeError(f"detector fault on {text!r}")   # quotes the parent, as faults do
+        return None
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaultyDetector:
+    return FaultyDetector()
+
+
+@pytest.fixture(scope="module")
+def faq(base_config: Config, detector: FaultyDetector) -> Faq:
+    """Overrides the conftest's `faq`: the `core` fixture runs on the faulty detector."""
+    return Faq(base_config, crisis=detector)
+
+
+async def poisoned(core: Core) -> Message:
+    async with core.sessions() as session:
+        found = await session.scalar(select(Message).where(Message.body.contains("[poison]")))
+    assert found is not None
+    return found
+
+
+async def test_a_message_that_always_fails_backs_off_is_set_aside_and_blocks_nothing(
+        core: Core, clock: FrozenClock, detector: FaultyDetector,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    first = await core.pipeline.open_conversation("web", "enschede", "nl")
+    other = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await ask(core, first.conversation_id, POISON)       # acknowledged: it is stored
+    # Later messages, in the same conversation and another, are handled at once.
+    later = await ask(core, first.conversation_id, LATER)
+    assert await kinds_after(core, first.conversation_id, later)
+    assert await kinds_after(core, other.conversation_id,
+                             await ask(core, other.conversation_id, LATER))
+
+    for attempt in range(1, HANDLE_ATTEMPTS):
+        message = await poisoned(core)
+        assert (message.handle_attempts, message.handle_failed_at) == (attempt, None)
+        assert await core.pipeline.handle_pending() == 0      # not due yet
+        wait = handling_retry_in(attempt)
+        assert wait is not None
+        clock.advance(seconds=wait.total_seconds())
+        assert await core.pipeline.handle_pending() == 1
+    message = await poisoned(core)
+    assert message.handle_attempts == HANDLE_ATTEMPTS and message.handle_failed_at is not None
+    assert not message.handled
+    clock.advance(days=1)
+    assert await core.pipeline.handle_pending() == 0          # set aside: out of the loop
+
+    anouk, bram = await adviser(core, "adviseur.enschede"), await adviser(core, "adviseur.hengelo")
+    (shown,) = await core.desk.set_aside(anouk)
+    assert shown["attempts"] == HANDLE_ATTEMPTS and shown["error"].startswith("RuntimeError at ")
+    assert "[poison]" not in shown["error"] and shown["preview"] == POISON
+    assert await core.desk.set_aside(bram) == []              # not his municipality
+    assert "[poison]" not in caplog.text and "wil niet slapen" not in caplog.text
+
+    detector.broken = False   # the fault is fixed; an adviser sends it through again
+    try:
+        await core.desk.retry_set_aside(anouk, shown["id"])
+        assert await core.pipeline.handle_pending() == 1
+    finally:
+        detector.broken = True
+    assert await core.desk.set_aside(anouk) == []
+    assert (await poisoned(core)).handled
+    async with core.sessions() as session:
+        assert await repo.due_unhandled_messages(session, clock.now(), 10) == []
+
+
+async def test_work_beyond_the_task_limit_waits_for_the_retry_loop(core: Core) -> None:
+    opened = await core.pipeline.open_conversation("web", "enschede", "nl")
+    core.tasks.limit = 0
+    core.pipeline.backlog.clear()
+    seq = await ask(core, opened.conversation_id, LATER)
+    assert core.pipeline.backlog.is_set()                     # the loop is woken for it
+    assert await kinds_after(core, opened.conversation_id, seq) == []
+    assert await core.pipeline.handle_pending() == 1
+    assert await kinds_after(core, opened.conversation_id, seq)
+
+
+async def test_the_notifier_forgets_conversations_nobody_watches() -> None:
+    notifier = Notifier()
+    for number in range(500):
+        await notifier.wait(notifier.listen(conversation_topic(str(number))), 0)
+    watching = notifier.listen(conversation_topic("live"))
+    notifier.publish(conversation_topic("1"))
+    await asyncio.sleep(0)
+    assert notifier.watched() == 1
+    notifier.publish(conversation_topic("live"))
+    await watching
+    await asyncio.sleep(0)
+    assert notifier.watched() == 0
+
+
+@pytest.mark.postgres
+async def test_the_pending_scan_can_use_the_partial_index(core: Core) -> None:
+    async with core.sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the plan check is for PostgreSQL")
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(await session.scalars(text(
+            "EXPLAIN SELECT id FROM messages WHERE NOT handled AND handle_failed_at IS NULL "
+            "AND (handle_after IS NULL OR handle_after <= now()) ORDER BY id LIMIT 100")))
+    assert "ix_messages_unhandled" in plan, plan
+
+
+async def test_the_service_starts_with_a_failing_message_left_over_and_handles_the_rest(
+        core: Core, config: Config, clock: FrozenClock, faq: Faq) -> None:
+    # As after a crash: stored and acknowledged, never handled; the failing one comes first.
+    opened = await core.pipeline.open_conversation("web", "enschede", "nl")
+    async with core.sessions.begin() as session:
+        for body in (POISON, LATER):
+            await repo.add_message(session, conversation_id=opened.conversation_id,
+                                   sender="parent", body=body, at=clock.now(), handled=False)
+    server = TestServer(create_app(config, clock=clock, faq=faq), host="127.0.0.1", port=0)
+    await server.start_server()   # raised out of the start-up before
+    try:
+        async with aiohttp.ClientSession() as http:
+            assert (await http.get(server.make_url("/readyz"))).status == 200
+    finally:
+        await server.close()
+    async with core.sessions() as session:
+        rows = (await session.scalars(select(Message).where(
+            Message.sender == "parent").order_by(Message.id))).all()
+    assert [(m.handled, m.handle_attempts) for m in rows] == [(False, 1), (True, 0)]
+    assert await kinds_after(core, opened.conversation_id, rows[1].seq)

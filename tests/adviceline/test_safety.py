@@ -1,0 +1,206 @@
+"""Crisis and concern through the pipeline: never an FAQ answer, the numbers at once, priority
+that follow-ups raise but never lower, two messages read together, statistics, and the
+advisers' marks that teach the detector. A scripted detector decides, so these tests pin the
+pipeline's behaviour, not the model's."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from adviceline.advisers import Adviser
+from adviceline.clock import FrozenClock
+from adviceline.config import Config
+from adviceline.domain import Invalid, NotFound
+from adviceline.faq import Faq
+from adviceline.labels import export_labels
+from adviceline.stats import answer_stats
+from adviceline.storage import repository as repo
+from adviceline.storage.models import Question
+from knowledge_base.crisis import CrisisSignal
+from routing.queue import CONCERN_PRIORITY, CRISIS_PRIORITY
+from tests.adviceline.conftest import Core, ask, queue_question
+from tests.conftest import AMSTERDAM, answerable
+
+
+class ScriptedDetector:
+    """Crisis for "[crisis]", concern for "[concern]"; "[after-crisis]" is a crisis only when
+    read after a message holding "[warning]" (the context)."""
+
+    def __init__(self) -> None:
+        self.contexts: list[str | None] = []
+
+    def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
+        self.contexts.append(context)
+        if "[crisis]" in text or ("[after-crisis]" in text and context and "[warning]" in context):
+            return CrisisSignal("crisis", "domestic_violence", "scripted", 9.0)
+        if "[concern]" in text:
+            return CrisisSignal("concern", "suicide_self_harm", "scripted", 0.0)
+        return None
+
+
+@pytest.fixture(scope="module")
+def detector() -> ScriptedDetector:
+    return ScriptedDetector()
+
+
+@pytest.fixture(scope="module")
+def faq(base_config: Config, detector: ScriptedDetector) -> Faq:
+    """Overrides the conftest's `faq`: the `core` fixture then runs on the scripted detector."""
+    return Faq(base_config, crisis=detector)
+
+
+async def _question(core: Core, conversation_id: str) -> Question:
+    async with core.sessions() as session:
+        question = await session.scalar(select(Question).where(
+            Question.conversation_id == conversation_id).order_by(Question.opened_seq.desc()))
+    assert question is not None
+    return question
+
+
+async def _adviser(core: Core, username: str = "adviseur.enschede") -> Adviser:
+    async with core.sessions() as session:
+        user = await repo.user_by_username(session, username)
+    assert user is not None
+    return Adviser.from_user(user)
+
+
+async def test_a_concern_is_never_answered_and_goes_to_an_adviser_with_priority(
+        core: Core) -> None:
+    entry = answerable(core.faq)[0]          # the FAQ would answer this text outright
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, f"{entry.question} [concern]")
+    replies = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert [m.kind for m in replies] == ["concern", "queued"]
+    concern = replies[0]
+    assert concern.actions == {"level": "concern", "category": "suicide_self_harm"}
+    for number in ("112", "0800-2000", "113", "0800-0113", "0800-0432"):
+        assert number in concern.text
+    assert "faq_answer" not in [m.kind for m in replies]
+    question = await _question(core, conversation.conversation_id)
+    assert (question.priority, question.status) == (CONCERN_PRIORITY, "waiting")
+    assert question.crisis_category == "suicide_self_harm"
+
+
+async def test_queue_order_is_crisis_then_concern_then_the_longest_waiting(
+        core: Core, clock: FrozenClock) -> None:
+    ids = {}
+    for name, text in (("ordinary", "Hoe vraag ik kinderopvangtoeslag aan? ik snap het niet"),
+                       ("concern", "ik maak me zorgen [concern]"),
+                       ("crisis", "help [crisis]")):
+        conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+        await queue_question(core, conversation.conversation_id, text)
+        ids[name] = (await _question(core, conversation.conversation_id)).id
+        clock.advance(minutes=1)
+    queue = await core.desk.queue(await _adviser(core))
+    order = [q["id"] for q in queue if q["id"] in ids.values()]
+    assert order == [ids["crisis"], ids["concern"], ids["ordinary"]]
+    flags = {q["id"]: (q["crisis"], q["concern"]) for q in queue}
+    assert flags[ids["concern"]] == (False, True) and flags[ids["crisis"]] == (True, False)
+
+
+async def test_follow_ups_raise_priority_and_never_lower_it(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await queue_question(core, conversation.conversation_id,
+                         "Hoe vraag ik kinderopvangtoeslag aan? ik snap het niet")
+    assert (await _question(core, conversation.conversation_id)).priority == 0
+    seq = await ask(core, conversation.conversation_id, "en nog iets [concern]")
+    assert [m.kind for m in await core.pipeline.messages_after(
+        conversation.conversation_id, seq)] == ["concern"]
+    assert (await _question(core, conversation.conversation_id)).priority == CONCERN_PRIORITY
+    seq = await ask(core, conversation.conversation_id, "het gaat mis [crisis]")
+    assert [m.kind for m in await core.pipeline.messages_after(
+        conversation.conversation_id, seq)] == ["crisis"]
+    assert (await _question(core, conversation.conversation_id)).priority == CRISIS_PRIORITY
+    seq = await ask(core, conversation.conversation_id, "nog een zorg [concern]")
+    assert await core.pipeline.messages_after(conversation.conversation_id, seq) == []
+    assert (await _question(core, conversation.conversation_id)).priority == CRISIS_PRIORITY
+
+
+async def test_a_crisis_told_in_two_messages_is_read_together(
+        core: Core, detector: ScriptedDetector) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    await ask(core, conversation.conversation_id, "ik weet het niet meer [warning]")
+    seq = await ask(core, conversation.conversation_id, "en nu is hij er weer [after-crisis]")
+    assert detector.contexts[-1] == "ik weet het niet meer [warning]"
+    kinds = [m.kind for m in await core.pipeline.messages_after(
+        conversation.conversation_id, seq)]
+    assert "crisis" in kinds
+    assert (await _question(core, conversation.conversation_id)).priority == CRISIS_PRIORITY
+
+
+async def test_a_night_concern_tells_when_an_adviser_answers_and_gives_the_numbers(
+        core: Core, clock: FrozenClock) -> None:
+    clock.set(clock.now().astimezone(AMSTERDAM).replace(hour=2))
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, "ik lig wakker van zorgen [concern]")
+    concern, queued = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    assert concern.kind == "concern" and "112" in concern.text
+    assert queued.kind == "queued" and queued.actions and queued.actions["answer_by"]
+
+
+async def test_statistics_count_concerns_apart_from_crises(core: Core,
+                                                           clock: FrozenClock) -> None:
+    for text in ("a [crisis]", "b [concern]", "c [concern]"):
+        conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+        await ask(core, conversation.conversation_id, text)
+    today = clock.now().astimezone(AMSTERDAM).date()
+    stats = await answer_stats(core.sessions, today, today, "enschede", AMSTERDAM)
+    assert (stats.crisis, stats.concern) == (1, 2)
+    assert stats.to_json()["concern"] == 2
+
+
+async def test_advisers_mark_messages_and_the_marks_are_exported(
+        core: Core, config: Config, tmp_path: Path) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    first = await ask(core, conversation.conversation_id, "mijn vriend doet raar [concern]")
+    second = await ask(core, conversation.conversation_id, "hij is weer weg")
+    question = await _question(core, conversation.conversation_id)
+    adviser = await _adviser(core)
+    await core.desk.mark_crisis(adviser, question.id, first, "crisis", "domestic_violence")
+    await core.desk.mark_crisis(adviser, question.id, second, "crisis", "neglect")
+    await core.desk.mark_crisis(adviser, question.id, second, "not_crisis", None)  # changed
+    with pytest.raises(Invalid):
+        await core.desk.mark_crisis(adviser, question.id, first, "maybe", None)
+    with pytest.raises(Invalid):
+        await core.desk.mark_crisis(adviser, question.id, first, "crisis", "unknown")
+    replies = await core.pipeline.messages_after(conversation.conversation_id, first)
+    with pytest.raises(NotFound):   # not a parent message
+        await core.desk.mark_crisis(adviser, question.id, replies[0].seq, "crisis", "neglect")
+    outsider = await _adviser(core, "adviseur.hengelo")
+    with pytest.raises(Exception):  # noqa: B017 - Forbidden or NotFound: not their question
+        await core.desk.mark_crisis(outsider, question.id, first, "crisis", "neglect")
+
+    shown = await core.desk.conversation(adviser, question.id)
+    marks = {m["seq"]: m["crisis_mark"] for m in shown["messages"] if m["sender"] == "parent"}
+    assert marks == {first: {"label": "crisis", "category": "domestic_violence"},
+                     second: {"label": "not_crisis", "category": None}}
+    assert "other_acute" in shown["crisis_categories"]
+    async with core.sessions() as session:
+        counts = await repo.crisis_mark_counts(session)
+    assert counts == {("crisis", "concern"): 1, ("not_crisis", "none"): 1}
+
+    out = tmp_path / "marks.jsonl"
+    assert await export_labels(config, out) == 2
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert lines == [
+        {"text": "mijn vriend doet raar [concern]", "label": "crisis",
+         "category": "domestic_violence"},
+        {"text": "hij is weer weg", "label": "not_crisis", "category": None}]
+
+
+def test_exported_marks_are_read_back_as_corpus(tmp_path: Path) -> None:
+    from knowledge_base.corpus import load_adviser_labels
+
+    folder = tmp_path / "advisers"
+    folder.mkdir()
+    (folder / f"{date(2026, 12, 5)}.jsonl").write_text(
+        '{"text": "a", "label": "crisis", "category": "neglect"}\n'
+        '{"text": "b", "label": "not_crisis", "category": null}\n', encoding="utf-8")
+    labels = load_adviser_labels(tmp_path)
+    assert [(m.text, m.crisis, m.category) for m in labels] == [
+        ("a", True, "neglect"), ("b", False, None)]

@@ -1,0 +1,73 @@
+"""The storage layer itself: readers and writers on SQLite, durability settings, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from adviceline.storage.engine import create_engine, migrate, session_factory
+
+
+async def test_sqlite_readers_do_not_wait_for_a_writer(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    try:
+        async with sessions.begin() as writer:
+            await writer.execute(text("UPDATE users SET active = active"))
+            # The writer holds SQLite's write lock; a reader still gets its snapshot at once.
+            async with sessions() as reader:
+                count = await asyncio.wait_for(
+                    reader.scalar(text("SELECT count(*) FROM conversations")), 5)
+            assert count == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_commits_are_durable_by_default(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as connection:
+            synchronous = await connection.scalar(text("PRAGMA synchronous"))
+            secure_delete = await connection.scalar(text("PRAGMA secure_delete"))
+        assert synchronous == 2   # FULL: an acknowledged message survives a power cut
+        assert secure_delete == 1
+    finally:
+        await engine.dispose()
+    with pytest.raises(ValueError, match="sqlite_synchronous"):
+        create_engine(sqlite_url, sqlite_synchronous="off")
+
+
+async def test_the_migration_closes_a_second_open_question_left_by_the_old_race(
+        database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0002")
+        now = datetime(2026, 11, 24, 9, tzinfo=UTC).replace(tzinfo=None)
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO conversations (id, token_hash, channel, language, last_seq, "
+                "created_at) VALUES ('c', 'h', 'web', 'nl', 2, :now)"), {"now": now})
+            for question, seq in (("q1", 1), ("q2", 2)):
+                await connection.execute(text(
+                    "INSERT INTO questions (id, conversation_id, channel, status, priority, "
+                    "created_at) VALUES (:q, 'c', 'web', 'waiting', 0, :now)"),
+                    {"q": question, "now": now})
+                await connection.execute(text(
+                    "INSERT INTO messages (conversation_id, seq, sender, kind, body, "
+                    "question_id, handled, created_at) VALUES ('c', :seq, 'parent', 'text', "
+                    "'x', :q, true, :now)"), {"q": question, "seq": seq, "now": now})
+        await migrate(engine)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT id, status, opened_seq FROM questions ORDER BY id"))).all()
+            closed_events = await connection.scalar(text(
+                "SELECT count(*) FROM question_events WHERE question_id = 'q2' "
+                "AND kind = 'closed'"))
+        assert [tuple(row) for row in rows] == [("q1", "waiting", 1), ("q2", "closed", 2)]
+        assert closed_events == 1
+    finally:
+        await engine.dispose()

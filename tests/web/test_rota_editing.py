@@ -1,0 +1,103 @@
+"""Coordinators edit the rota in the browser and through the JSON API; changes are audit-logged
+and the dispatcher works from the rota as changed."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from adviceline.web.keys import ROTA
+from tests.conftest import RunningApp
+
+SHIFT = {"adviser": "adviseur.hengelo", "where": "hengelo", "role": "on_duty",
+         "days": ["tue"], "hours": ["09:00-12:00"]}
+
+
+async def csrf_of(session: aiohttp.ClientSession, running: RunningApp) -> str:
+    html = await (await session.get(running.url("/coordinator/rota"))).text()
+    return html.split('name="csrf-token" content="')[1].split('"')[0]
+
+
+async def post(session: aiohttp.ClientSession, running: RunningApp, path: str,
+               body: object) -> aiohttp.ClientResponse:
+    return await session.post(running.url(path), json=body,
+                              headers={"X-CSRF-Token": await csrf_of(session, running)})
+
+
+async def test_a_coordinator_adds_and_removes_rota_lines_and_each_is_logged(
+        running: RunningApp) -> None:
+    esther = await running.login("coordinator.hengelo", "demo-coordinator-hengelo")
+    try:
+        added = await post(esther, running, "/coordinator/api/rota/shifts", SHIFT)
+        assert added.status == 201, await added.text()
+        shift = await added.json()
+        sick = await post(esther, running, "/coordinator/api/rota/absences",
+                          {"adviser": "adviseur.hengelo", "from": "2026-11-26",
+                           "to": "2026-11-27", "reason": "sickness"})
+        assert sick.status == 201
+        week = await (await esther.get(running.url("/coordinator/api/rota?week=2026-11-25"))).json()
+        assert week["week"] == "2026-11-23"
+        assert [(d["adviser"], d["where"], d["start"][:16]) for d in week["duties"]] == \
+            [("adviseur.hengelo", "hengelo", "2026-11-24T09:00")]
+        assert {e["kind"] for e in week["entries"]} == {"shift", "absence"}
+        assert [r["action"] for r in week["log"]] == ["rota_add_absence", "rota_add_shift"]
+        assert week["log"][0]["by"].startswith("Esther")
+
+        rota = await running.app[ROTA].current()
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+        tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+        assert rota.advisers(tuesday, "hengelo") == ["adviseur.hengelo"]
+        # The rota now covers Hengelo: outside the shift nobody is on duty there.
+        staffing = await running.app[ROTA].staffing()
+        assert staffing.on_duty(tuesday.replace(hour=13), "hengelo") == []
+
+        page = await (await esther.get(running.url("/coordinator/rota?week=2026-11-24"))).text()
+        assert "Bram (Hengelo, Borne) 09:00-12:00" in page and "ziek 2026-11-26" in page
+
+        removed = await esther.delete(
+            running.url(f"/coordinator/api/rota/entries/{shift['id']}"),
+            headers={"X-CSRF-Token": await csrf_of(esther, running)})
+        assert removed.status == 200
+        again = await esther.delete(
+            running.url(f"/coordinator/api/rota/entries/{shift['id']}"),
+            headers={"X-CSRF-Token": await csrf_of(esther, running)})
+        assert again.status == 404
+        week = await (await esther.get(running.url("/coordinator/api/rota?week=2026-11-25"))).json()
+        assert week["duties"] == []
+        assert week["log"][0]["action"] == "rota_remove_shift"
+    finally:
+        await esther.close()
+
+
+async def test_rota_changes_are_checked_and_limited_to_the_coordinators_desks(
+        running: RunningApp) -> None:
+    esther = await running.login("coordinator.hengelo", "demo-coordinator-hengelo")
+    dirk = await running.login("coordinator", "demo-coordinator")
+    adviser = await running.login("adviseur.hengelo", "demo-hengelo")
+    try:
+        for body, path in (
+                ({**SHIFT, "where": "enschede", "adviser": "adviseur.enschede"}, "shifts"),
+                ({**SHIFT, "where": "regional_pool"}, "shifts"),
+                ({**SHIFT, "days": ["maandag"]}, "shifts"),
+                ({**SHIFT, "hours": ["17:00-09:00"]}, "shifts"),
+                ({**SHIFT, "adviser": "nobody"}, "shifts"),
+                ({"adviser": "adviseur.hengelo", "from": "2026-11-27", "to": "2026-11-26"},
+                 "absences"),
+                ({"adviser": "adviseur.hengelo", "from": "morgen", "to": "2026-11-26"},
+                 "absences"),
+                ({"date": "2026-11-24", "adviser": "adviseur.hengelo"}, "swaps")):
+            response = await post(esther, running, f"/coordinator/api/rota/{path}", body)
+            assert response.status == 422, (body, await response.text())
+        pool = await post(dirk, running, "/coordinator/api/rota/shifts",
+                          {**SHIFT, "where": "regional_pool", "adviser": "adviseur.regio"})
+        assert pool.status == 201
+        # Esther does not see the regional coordinator's pool line among what she may remove.
+        week = await (await esther.get(running.url("/coordinator/api/rota"))).json()
+        assert week["entries"] == []
+        forbidden = await adviser.get(running.url("/coordinator/api/rota"))
+        assert forbidden.status == 403
+        no_csrf = await esther.post(running.url("/coordinator/api/rota/shifts"), json=SHIFT)
+        assert no_csrf.status == 403
+    finally:
+        for session in (esther, dirk, adviser):
+            await session.close()
