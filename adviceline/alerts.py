@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.clock import Clock
 from adviceline.storage.models import Question
+from adviceline.tasks import finish_round
 from routing.queue import CRISIS_PRIORITY
 
 log = logging.getLogger("adviceline.alerts")
@@ -69,7 +70,7 @@ class CrisisWatch:
 async def watch_periodically(watch: CrisisWatch, every: float) -> None:
     while True:
         try:
-            await watch.check()
+            await finish_round(watch.check())
         except Exception:
             log.exception("checking for waiting crisis questions failed; will try again")
         await asyncio.sleep(every)

@@ -23,6 +23,7 @@ from adviceline.queue_state import adviser_states, back_to_queue, waiting_entry
 from adviceline.rota import RotaBook
 from adviceline.storage import repository as repo
 from adviceline.storage.models import Question
+from adviceline.tasks import finish_round
 from adviceline.waiting import WaitingTimes, escalation_due
 from routing.offers import (
     Claim,
@@ -139,7 +140,7 @@ class Dispatcher:
         """Tick forever (a cleanup_ctx task); a failed round is logged and the next one runs."""
         while True:
             try:
-                await self.tick()
+                await finish_round(self.tick())
             except Exception:
                 log.exception("dispatch round failed")
             await asyncio.sleep(self._config.routing.dispatch_seconds)

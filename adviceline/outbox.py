@@ -27,6 +27,7 @@ from adviceline.notify import ANY, QUEUE, Notifier, conversation_topic
 from adviceline.pipeline import outbound
 from adviceline.storage import repository as repo
 from adviceline.storage.models import OutboxItem
+from adviceline.tasks import finish_round
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class DeliveryWorker:
         while True:
             wake = self._notifier.listen(ANY)
             try:
-                await self.deliver_due()
+                await finish_round(self.deliver_due())
             except Exception:
                 log.exception("delivering the outbox failed; will try again",
                               extra={"channel": self._channel.name})

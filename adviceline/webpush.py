@@ -33,6 +33,7 @@ from adviceline.domain import ADVISER, FAQ, Invalid, NotFound, storable
 from adviceline.notify import ANY, Notifier
 from adviceline.settings import shared_setting
 from adviceline.storage import repository as repo
+from adviceline.tasks import finish_round
 
 log = logging.getLogger(__name__)
 VAPID_SETTING = "vapid_private_key"
@@ -118,7 +119,7 @@ class WebPush:
             while True:
                 wake = self._notifier.listen(ANY)
                 try:
-                    await self.send_due(http)
+                    await finish_round(self.send_due(http))
                 except Exception:
                     log.exception("sending web pushes failed; will try again")
                 await self._notifier.wait(wake, self._settings.poll_seconds)

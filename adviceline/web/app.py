@@ -31,7 +31,7 @@ from adviceline.ratelimit import RateLimiter
 from adviceline.resume import ResumeCodes
 from adviceline.rota import RotaBook
 from adviceline.storage.engine import create_engine, migrate, session_factory
-from adviceline.tasks import BackgroundTasks
+from adviceline.tasks import BackgroundTasks, finish_round
 from adviceline.users import sync_users
 from adviceline.waiting import WaitingTimes
 from adviceline.web import auth, console, coordinator, health, rota
@@ -208,7 +208,7 @@ async def _cancelled(*tasks: asyncio.Task[None]) -> None:
 async def _purge_periodically(erasure: Erasure, every: float) -> None:
     while True:
         try:
-            await erasure.purge_expired()
+            await finish_round(erasure.purge_expired())
         except Exception:
             log.exception("erasing conversations past the retention period failed; "
                           "will try again")
@@ -227,7 +227,7 @@ async def _retry_unhandled(pipeline: Pipeline, every: float) -> None:
                 await pipeline.backlog.wait()
         pipeline.backlog.clear()
         try:
-            retried = await pipeline.handle_pending()
+            retried = await finish_round(pipeline.handle_pending())
         except Exception:
             log.exception("retrying unhandled messages failed; will try again")
             continue

@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from adviceline.channels import ParentPort
 from adviceline.config import TelegramSettings
 from adviceline.domain import StoredUpdate
+from adviceline.tasks import finish_round
 from bots.telegram.inbound import ChatHandlers
 from bots.telegram.outbound import CHANNEL, TelegramChannel, retry_after
 
@@ -145,10 +146,7 @@ class TelegramBot:
                 updates = await self.application.bot.get_updates(
                     offset=offset, timeout=int(self._poll_timeout),
                     allowed_updates=ALLOWED_UPDATES)
-                for update in updates:
-                    if await self.port.accept_update(CHANNEL, self.account, update.update_id,
-                                                     update.to_dict()):
-                        self._stored_here.add(update.update_id)
+                await finish_round(self._store(updates))
             except RetryAfter as error:
                 await asyncio.sleep(retry_after(error).total_seconds())
                 continue
@@ -163,13 +161,19 @@ class TelegramBot:
                 offset = updates[-1].update_id + 1
                 self._wake.set()
 
+    async def _store(self, updates: tuple[Update, ...]) -> None:
+        for update in updates:
+            if await self.port.accept_update(CHANNEL, self.account, update.update_id,
+                                             update.to_dict()):
+                self._stored_here.add(update.update_id)
+
     # Handling stored updates ---------------------------------------------------------------
 
     async def _process_forever(self) -> None:
         while True:
             self._wake.clear()
             try:
-                await self.process_pending()
+                await finish_round(self.process_pending())
             except Exception:
                 log.exception("handling Telegram updates failed; will try again")
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
