@@ -72,9 +72,12 @@ class AdviserDesk:
         # A callable: the knowledge base's topics change when it is reloaded.
         self._topics = topics
 
-    def _visible(self, adviser: Adviser, question: Question, now: datetime) -> bool:
+    def _visible(self, adviser: Adviser, question: Question, now: datetime,
+                 called: Collection[str] = ()) -> bool:
         if question.claimed_by == adviser.id or question.offered_to == adviser.id:
             return True
+        if question.id in called:
+            return True   # they were called for it while on call
         if question.routed_to_pool and adviser.regional_pool:
             return True   # nobody at the own desk took it in time
         return adviser_sees(adviser.scope, question.municipality,
@@ -84,8 +87,9 @@ class AdviserDesk:
         """The questions this adviser may take, most urgent first, with a preview."""
         now = self._clock.now()
         async with self._sessions() as session:
+            called = await repo.called_questions(session, adviser.id)
             questions = {q.id: q for q in await repo.waiting_questions(session)
-                         if self._visible(adviser, q, now)}
+                         if self._visible(adviser, q, now, called)}
             names = await repo.display_names(session)
             last_parent = await repo.last_parent_message_at(
                 session, [q.conversation_id for q in questions.values()])
@@ -202,7 +206,8 @@ class AdviserDesk:
             return True
         if question.municipality is not None and question.municipality in adviser.municipalities:
             return True
-        if question.status == "waiting" and self._visible(adviser, question, now):
+        if question.status == "waiting" and self._visible(
+                adviser, question, now, await repo.called_questions(session, adviser.id)):
             return True
         return await repo.adviser_handled(session, question.id, adviser.id)
 
@@ -248,6 +253,31 @@ class AdviserDesk:
             await repo.record_event(session, question, "offer_declined", now,
                                     adviser_id=adviser.id)
         self._notifier.publish(QUEUE)
+
+    async def on_call(self, adviser: Adviser) -> list[dict[str, Any]]:
+        """The calls this adviser got while on call and has not marked seen, newest first: which
+        question, why (crisis, untaken, deadline) and whether it is still waiting. No content."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            rows = await repo.on_call_notices(session, adviser.id)
+        return [{"id": notice.id, "question_id": question.id, "reason": notice.reason,
+                 "at": notice.at.isoformat(), "status": question.status,
+                 "crisis": question.priority >= CRISIS_PRIORITY,
+                 "municipality": question.municipality,
+                 "municipality_name": self._municipality_name(question.municipality),
+                 "waiting_minutes": int((now - (question.waiting_since or question.created_at))
+                                        .total_seconds() // 60)}
+                for notice, question in rows]
+
+    async def on_call_seen(self, adviser: Adviser, notice_id: int) -> None:
+        async with self._sessions.begin() as session:
+            if not await repo.on_call_notice_seen(session, notice_id, adviser.id,
+                                                  self._clock.now()):
+                raise NotFound("Deze melding bestaat niet, of is niet voor jou.")
+
+    def _municipality_name(self, municipality: str | None) -> str | None:
+        found = self._config.municipalities.get(municipality or "")
+        return found.name if found else None
 
     async def presence(self, adviser: Adviser) -> dict[str, Any]:
         async with self._sessions() as session:

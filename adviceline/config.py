@@ -168,6 +168,7 @@ class RoutingSettings:
     dispatch_seconds: float = 5.0          # how often offers, lapses and reclaims are decided
     minutes_per_question: float = 15.0     # one adviser, one question: the backlog's pace
     escalate_before_minutes: int = 30      # this close to the promised time: pool + coordinator
+    on_call_after_minutes: int = 15        # untaken this long: the on-call advisers are called
 
     @property
     def offer_time(self) -> timedelta:
@@ -443,6 +444,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
             dispatch_seconds=routing.number("dispatch_seconds", 5.0),
             minutes_per_question=routing.number("minutes_per_question", 15.0),
             escalate_before_minutes=routing.integer("escalate_before_minutes", 30, minimum=0),
+            on_call_after_minutes=routing.integer("on_call_after_minutes", 15, minimum=0),
         ),
         email=_email(reader, municipalities, base_dir),
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +22,7 @@ from adviceline.notify import QUEUE, Notifier, conversation_topic
 from adviceline.queue_state import adviser_states, back_to_queue, waiting_entry
 from adviceline.rota import RotaBook
 from adviceline.storage import repository as repo
-from adviceline.storage.models import Question
+from adviceline.storage.models import OnCallNotice, Question, User
 from adviceline.tasks import finish_round
 from adviceline.waiting import WaitingTimes, escalation_due
 from routing.offers import (
@@ -33,7 +33,9 @@ from routing.offers import (
     next_step,
     reclaim,
 )
+from routing.oncall import Waiter, call
 from routing.queue import CRISIS_PRIORITY, queue_order
+from routing.staffing import Staffing
 
 log = logging.getLogger(__name__)
 _LOCK_KEY = 0x0ADD1CE   # the advisory lock of the dispatcher on PostgreSQL
@@ -51,7 +53,8 @@ class Dispatcher:
     async def tick(self) -> dict[str, int]:
         """One round of decisions; returns how many of each were made (for tests and logs)."""
         now = self._clock.now()
-        counts = {"offered": 0, "lapsed": 0, "to_pool": 0, "reclaimed": 0, "escalated": 0}
+        counts = {"offered": 0, "lapsed": 0, "to_pool": 0, "reclaimed": 0, "escalated": 0,
+                  "on_call": 0}
         changed: list[str] = []
         staffing = await self._rota.staffing() if self._rota else self._config.staffing
         async with self._sessions.begin() as session:
@@ -116,6 +119,8 @@ class Dispatcher:
                     question.routed_to_pool = True
                     await repo.record_event(session, question, "escalated", now)
                     counts["escalated"] += 1
+            counts["on_call"] = await self._call_on_call(session, waiting, users, staffing,
+                                                         now)
             changed = await WaitingTimes(self._config, self._rota).refresh_queued_messages(
                 session, now, staffing)
         if any(counts.values()):
@@ -124,6 +129,40 @@ class Dispatcher:
             # The parents' pages read their place in the queue again.
             self._notifier.publish(*(conversation_topic(c) for c in changed))
         return counts
+
+    async def _call_on_call(self, session: AsyncSession, waiting: list[Question],
+                            users: Sequence[User], staffing: Staffing, now: datetime) -> int:
+        """Call the rota's on-call advisers for the waiting questions that need them
+        (routing.oncall): a notice each, shown in their console, and a question event per
+        adviser. Once per question (`on_call_at`); a question nobody is on call for is
+        looked at again next round."""
+        by_name = {user.username: user.id for user in users}
+        after = timedelta(minutes=self._config.routing.on_call_after_minutes)
+        lead = timedelta(minutes=self._config.routing.escalate_before_minutes)
+        called = 0
+        for question in waiting:
+            if question.on_call_at is not None or question.status != "waiting":
+                continue
+            found = call(Waiter(question.id, question.municipality,
+                                question.priority >= CRISIS_PRIORITY, question.routed_to_pool,
+                                question.waiting_since or question.created_at,
+                                question.answer_by), staffing, now, after, lead)
+            advisers = [by_name[name] for name in found.advisers if name in by_name] \
+                if found is not None else []
+            if found is None or not advisers:
+                continue
+            question.on_call_at = now
+            for user_id in advisers:
+                session.add(OnCallNotice(question_id=question.id, user_id=user_id,
+                                         reason=found.reason, at=now))
+                await repo.record_event(session, question, "on_call_notified", now,
+                                        adviser_id=user_id)
+            # An operator can alert on this line too; never any content.
+            log.warning("on-call advisers called", extra={
+                "question": question.id, "municipality": question.municipality,
+                "reason": found.reason, "advisers": len(advisers)})
+            called += 1
+        return called
 
     @staticmethod
     def _open(question: Question, languages: dict[str, str]) -> OpenQuestion:

@@ -270,6 +270,8 @@ class Question(Base):
     # the question is escalated to the regional pool and the coordinators.
     answer_by: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # When the on-call advisers were called for it (routing.oncall): once per question.
+    on_call_at: Mapped[datetime | None]
 
 
 class Message(Base):
@@ -422,6 +424,22 @@ class AuditRecord(Base):
     municipality: Mapped[str | None] = mapped_column(String(64))
     # What was changed, for rota changes (kind, adviser, dates); never any parent content.
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OnCallNotice(Base):
+    """An on-call adviser called for a waiting question (a crisis, waiting too long, or close
+    to the promised time); their console shows it until they mark it seen. No content."""
+
+    __tablename__ = "on_call_notices"
+    __table_args__ = (UniqueConstraint("question_id", "user_id",
+                                       name="uq_on_call_notices_question_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))   # crisis | untaken | deadline
+    at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]
 
 
 class RotaEntry(Base):

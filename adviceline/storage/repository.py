@@ -24,6 +24,7 @@ from adviceline.storage.models import (
     LoginDevice,
     LoginSession,
     Message,
+    OnCallNotice,
     OutboxItem,
     PushSubscription,
     QuarantinedMessage,
@@ -866,6 +867,34 @@ async def crisis_mark_counts(session: AsyncSession) -> dict[tuple[str, str], int
 async def adviser_users(session: AsyncSession) -> Sequence[User]:
     return (await session.scalars(select(User).where(User.role == "adviser",
                                                      User.active.is_(True)))).all()
+
+
+async def on_call_notices(session: AsyncSession, user_id: int,
+                          unseen_only: bool = True) -> Sequence[tuple[OnCallNotice, Question]]:
+    """The on-call calls of one adviser with their questions, newest first."""
+    query = (select(OnCallNotice, Question).join(Question, Question.id == OnCallNotice.question_id)
+             .where(OnCallNotice.user_id == user_id)
+             .order_by(OnCallNotice.at.desc(), OnCallNotice.id.desc()).limit(100))
+    if unseen_only:
+        query = query.where(OnCallNotice.seen_at.is_(None))
+    return [(notice, question) for notice, question in (await session.execute(query)).all()]
+
+
+async def called_questions(session: AsyncSession, user_id: int) -> set[str]:
+    """The questions this adviser was called for while on call."""
+    return set(await session.scalars(select(OnCallNotice.question_id)
+                                     .where(OnCallNotice.user_id == user_id)))
+
+
+async def on_call_notice_seen(session: AsyncSession, notice_id: int, user_id: int,
+                              at: datetime) -> bool:
+    notice = await session.scalar(select(OnCallNotice).where(
+        OnCallNotice.id == notice_id, OnCallNotice.user_id == user_id))
+    if notice is None:
+        return False
+    if notice.seen_at is None:
+        notice.seen_at = at
+    return True
 
 
 async def presences(session: AsyncSession) -> dict[int, AdviserPresence]:

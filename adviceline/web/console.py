@@ -35,7 +35,12 @@ async def console_page(request: web.Request) -> web.Response:
       <option value="available">beschikbaar</option>
       <option value="busy">bezig (geen nieuwe vragen)</option>
       <option value="away">afwezig (mijn vragen gaan terug)</option>
-    </select></p>
+    </select>
+    <button id="notify-me" type="button" class="link" hidden>Browsermeldingen aanzetten</button></p>
+  <div id="on-call" class="offer on-call" role="alert" hidden>
+    <h3>Je bent opgeroepen (dienst op afroep)</h3>
+    <ul id="on-call-list"></ul>
+  </div>
   <div id="offer" class="offer" role="alert" hidden>
     <p id="offer-text"></p>
     <button id="offer-accept" type="button">Aannemen</button>
@@ -130,6 +135,20 @@ async def decline(request: web.Request) -> web.Response:
     adviser = await _adviser(request, state_changing=True)
     await request.app[DESK].decline(adviser, request.match_info["question_id"])
     return web.json_response({"status": "declined"})
+
+
+@routes.get("/console/api/on-call")
+async def on_call(request: web.Request) -> web.Response:
+    """The calls this adviser got while on call, not yet marked seen."""
+    adviser = await _adviser(request)
+    return web.json_response({"notices": await request.app[DESK].on_call(adviser)})
+
+
+@routes.post("/console/api/on-call/{notice_id:[0-9]{1,10}}/seen")
+async def on_call_seen(request: web.Request) -> web.Response:
+    adviser = await _adviser(request, state_changing=True)
+    await request.app[DESK].on_call_seen(adviser, path_id(request, "notice_id"))
+    return web.json_response({"status": "seen"})
 
 
 @routes.get("/console/api/presence")

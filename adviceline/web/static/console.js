@@ -85,6 +85,33 @@ async function answerOffer(how) {
   refreshQueue().catch(() => {});
 }
 
+// Calls while on call (a crisis, a question nobody took, one close to its promised time).
+const onCallReasons = { crisis: "crisis", untaken: "niemand heeft hem opgepakt", deadline: "bijna de beloofde antwoordtijd" };
+const announced = new Set();
+
+async function refreshOnCall(background = false) {
+  const { notices } = await api("/console/api/on-call", { background });
+  const list = $("on-call-list");
+  list.replaceChildren();
+  $("on-call").hidden = notices.length === 0;
+  for (const n of notices) {
+    const li = element("li", n.crisis ? "crisis" : "");
+    const label = `${n.crisis ? "CRISIS · " : ""}${n.municipality_name || "onbekende gemeente"} · ${onCallReasons[n.reason] || n.reason} · wacht ${waited(n.waiting_minutes)} · ${n.status === "waiting" ? "nog niet opgepakt" : n.status === "claimed" ? "inmiddels opgepakt" : "afgesloten"}`;
+    const show = element("button", "link", label);
+    show.type = "button";
+    show.addEventListener("click", () => open(n.question_id));
+    const seen = element("button", "secondary", "Gezien");
+    seen.type = "button";
+    seen.addEventListener("click", () => api(`/console/api/on-call/${n.id}/seen`, { method: "POST", body: "{}" }).then(() => refreshOnCall()));
+    li.append(show, seen);
+    list.appendChild(li);
+    if (!announced.has(n.id) && "Notification" in window && Notification.permission === "granted") {
+      new Notification(n.crisis ? "Advieslijn: CRISIS, je bent opgeroepen" : "Advieslijn: je bent opgeroepen", { tag: `on-call-${n.id}`, requireInteraction: n.crisis });
+    }
+    announced.add(n.id);
+  }
+}
+
 async function refreshPresence(background = false) {
   const { status } = await api("/console/api/presence", { background });
   if (status) $("presence").value = status;
@@ -222,6 +249,7 @@ function live() {
   socket.addEventListener("message", () => {
     refreshQueue(true).catch(() => {});
     refreshPresence(true).catch(() => {});
+    refreshOnCall(true).catch(() => {});
     refreshChannels(true).catch(() => {});
     if (current) open(current, true).catch(() => {});
   });
@@ -241,6 +269,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
     refreshQueue().catch(() => {});
   });
+  // On call the console may sit in a background tab: a browser notification says "you are called".
+  if ("Notification" in window && Notification.permission === "default") {
+    $("notify-me").hidden = false;
+    $("notify-me").addEventListener("click", async () => {
+      await Notification.requestPermission();
+      $("notify-me").hidden = Notification.permission !== "default";
+    });
+  }
   // Erasing needs a second, explicit click.
   $("erase").addEventListener("click", () => { $("erase-confirm").hidden = false; });
   $("erase-no").addEventListener("click", () => { $("erase-confirm").hidden = true; });
@@ -257,5 +293,6 @@ document.addEventListener("DOMContentLoaded", () => {
   refreshQueue();
   refreshChannels().catch(() => {});
   refreshPresence().catch(() => {});
+  refreshOnCall().catch(() => {});
   live();
 });
