@@ -7,9 +7,10 @@ from pathlib import Path
 
 BOTS = Path(__file__).resolve().parents[2] / "bots"
 # What an adapter may import from the service: the port and the values crossing it, the
-# configuration, shared JSON/HTTP plumbing, the outbox's delivery types and the wording.
+# configuration, shared JSON/HTTP plumbing, the outbox's delivery types, the wording, and the
+# background-loop plumbing (finish_round: a stopped loop lets its round end).
 ALLOWED = {"adviceline.channels", "adviceline.domain", "adviceline.config", "adviceline.jsonapi",
-           "adviceline.outbox", "adviceline.texts"}
+           "adviceline.outbox", "adviceline.tasks", "adviceline.texts"}
 
 
 def _imports(path: Path) -> set[str]:
