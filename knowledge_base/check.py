@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from knowledge_base.crisis_lines import CRISIS_LINES, handwritten_lines
 from knowledge_base.index import AGE_TERM_PREFIX
 from knowledge_base.loading import load_topics, read_entry_files
 from knowledge_base.matcher import Matcher, MatcherSettings
@@ -115,6 +116,12 @@ def entry_problems(entry: Entry, today: date) -> list[str]:
                 )
         if _STRAY_BRACES.search(_PLACEHOLDER.sub("", text)):
             problems.append(f"unbalanced {{{{ or }}}} in the {language} answer")
+    for language, text in (("nl", entry.answer_nl), ("en", entry.answer_en)):
+        for found in handwritten_lines(text):
+            problems.append(
+                f"crisis line written by hand in the {language} answer ({found!r}): use "
+                f"{', '.join('{{' + line + '}}' for line in CRISIS_LINES)} instead"
+            )
     problems.extend(
         block_problems(entry.answer_nl, entry.answer_en, required=entry.topic in HEALTH_TOPICS)
     )

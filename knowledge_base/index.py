@@ -19,6 +19,7 @@ from functools import lru_cache
 import simplemma
 from rapidfuzz import fuzz, process
 
+from knowledge_base.crisis_lines import expand_lines
 from knowledge_base.model import KnowledgeBase
 from knowledge_base.normalise import (
     age_groups,
@@ -189,8 +190,8 @@ class TermIndex:
             texts_per_entry.append(texts)
             for text, _language, _is_phrasing in texts:
                 lexicon.update(words(text))
-            lexicon.update(words(entry.answer_nl))
-            lexicon.update(words(entry.answer_en))
+            lexicon.update(words(expand_lines(entry.answer_nl, "nl")))
+            lexicon.update(words(expand_lines(entry.answer_en, "en")))
         for topic in kb.topics.values():
             lexicon.update(words(topic.title))
             lexicon.update(words(topic.about))
@@ -214,8 +215,8 @@ class TermIndex:
             for term in terms:
                 entry_tf[entry_index][term] += 1
         self.answer_terms: tuple[frozenset[str], ...] = tuple(
-            frozenset(self._text_terms(kb.entries[e].answer_nl, "nl"))
-            | frozenset(self._text_terms(kb.entries[e].answer_en, "en"))
+            frozenset(self._text_terms(expand_lines(kb.entries[e].answer_nl, "nl"), "nl"))
+            | frozenset(self._text_terms(expand_lines(kb.entries[e].answer_en, "en"), "en"))
             for e in self.entry_ids
         )
         topic_terms = {

@@ -2,7 +2,7 @@
 
 Two kinds of placeholder: the municipality's own offer (`{{cjg}}`, given by the caller per
 municipality) and fixed wording kept in one place for every answer (the doors of the
-warning-signs block), which the renderer fills itself.
+warning-signs block, the crisis lines), which the renderer fills itself.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from knowledge_base.crisis_lines import CRISIS_LINES
 from knowledge_base.model import PLACEHOLDERS, Entry
 from knowledge_base.warning_signs import DOORS
 
@@ -19,6 +20,7 @@ PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*([A-Za-z0-9_\-]+)\s*\}\}")
 # Fixed wording by placeholder name: (Dutch, English).
 FIXED_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {door.id: (door.nl, door.en) for door in DOORS.values()}
+    | {line.id: (line.nl, line.en) for line in CRISIS_LINES.values()}
 )
 KNOWN_PLACEHOLDERS: frozenset[str] = frozenset(PLACEHOLDERS) | frozenset(FIXED_TEXTS)
 

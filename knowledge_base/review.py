@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from knowledge_base.crisis_lines import expand_lines
+
 FINGERPRINT_LENGTH = 12
 _LAST_REVIEWED_LINE = re.compile(r"^last_reviewed\s*=.*$", re.MULTILINE)
 
@@ -26,8 +28,12 @@ class Review:
 
 
 def fingerprint(question: str, question_en: str, answer_nl: str, answer_en: str) -> str:
-    """A short, stable hash of the text a parent reads; whitespace at line ends does not count."""
-    parts = (question, question_en, answer_nl, answer_en)
+    """A short, stable hash of the text a parent reads; whitespace at line ends does not count.
+
+    Crisis lines are hashed as the words they stand for: moving a hand-written line into its
+    placeholder keeps the review, and a new wording of a line asks for every entry to be read.
+    """
+    parts = (question, question_en, expand_lines(answer_nl, "nl"), expand_lines(answer_en, "en"))
     normal = "\n\x1f\n".join(
         "\n".join(line.rstrip() for line in part.strip().splitlines()) for part in parts
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from knowledge_base import check_knowledge_base
 from knowledge_base.check import answer_word_count
+from knowledge_base.crisis_lines import CRISIS_LINES, handwritten_lines
 from tests.knowledge_base.conftest import ANSWER_NL, PHRASINGS, entry_text
 
 TODAY = date(2026, 11, 23)
@@ -160,3 +161,30 @@ def test_a_phrasing_added_after_the_review_does_not_need_a_new_review(
         "driftbuien-test", entry_text(phrasings=(*PHRASINGS, "peuter krijst en schopt bij nee"))
     )
     assert not any("changed since its review" in m for m in _messages(tmp_path, topics_file))
+
+
+def test_a_handwritten_crisis_line_is_refused(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    handwritten = ANSWER_NL + " Denk je aan zelfdoding? Bel 113 of 0800-0113, dag en nacht."
+    path = write_entry("driftbuien-test", entry_text(answer_nl=handwritten))
+    messages = _messages(tmp_path, topics_file)
+    assert f"{path}: crisis line written by hand in the nl answer ('113'): use" in "\n".join(
+        messages
+    ), messages
+    assert any("('0800-0113')" in m and "{{lijn_113}}" in m for m in messages), messages
+
+
+def test_a_crisis_line_placeholder_passes_and_moving_a_line_into_it_keeps_the_review(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    # Reviewed with the line written out; the file now holds the placeholder in its place.
+    line = CRISIS_LINES["lijn_113"].nl
+    reviewed = entry_text(answer_nl=f"{ANSWER_NL}\n\n- {line}")
+    write_entry("driftbuien-test", reviewed.replace(line, "{{lijn_113}}"))
+    assert _messages(tmp_path, topics_file) == []
+
+
+def test_a_list_of_numbers_for_a_child_may_name_112() -> None:
+    assert handwritten_lines("Hang een lijst op met jouw nummer en 112 voor noodgevallen.") == []
+    assert handwritten_lines("Is er gevaar? Bel **112**.") == ["Bel **112"]

@@ -47,3 +47,18 @@ def test_every_real_answer_renders(real_kb: KnowledgeBase) -> None:
     for entry in real_kb.entries.values():
         for language in ("nl", "en"):
             assert "{{" not in render_answer(entry, language, OFFER), entry.path
+
+
+def test_crisis_lines_are_filled_in_with_their_one_wording(
+    tmp_path: Path, topics_file: Path, write_entry: Callable[..., Path]
+) -> None:
+    answer_nl = "Driftbuien horen erbij.\n\n- {{lijn_veilig_thuis}}\n- {{lijn_113}}"
+    answer_en = "Tantrums are normal.\n\n- {{lijn_veilig_thuis}}\n- {{lijn_113}}"
+    write_entry("driftbuien-test", entry_text(answer_nl=answer_nl, answer_en=answer_en))
+    entry = load_knowledge_base(tmp_path / "entries", topics_file).entry("driftbuien-test")
+    dutch = render_answer(entry, "nl", OFFER)
+    english = render_answer(entry, "en", OFFER)
+    assert "- Geweld of mishandeling thuis" in dutch and "**Veilig Thuis: 0800-2000**" in dutch
+    assert "Bel **113** of **0800-0113** (allebei gratis, dag en nacht)" in dutch
+    assert "Call **113** or **0800-0113** (both free, day and night)" in english
+    assert "{{" not in dutch + english
