@@ -29,11 +29,19 @@ from adviceline.notify import QUEUE, Notifier, conversation_topic
 from adviceline.pipeline import outbound
 from adviceline.queue_state import back_to_queue, waiting_entry
 from adviceline.storage import repository as repo
-from adviceline.storage.models import AuditRecord, Message, OutboxItem, Question, User
+from adviceline.storage.models import (
+    AuditRecord,
+    Message,
+    OutboxItem,
+    Question,
+    TransferNote,
+    User,
+)
 from knowledge_base.crisis import CATEGORIES
 from routing.assignment import AdviserScope, adviser_sees
 from routing.offers import AVAILABLE, AWAY, PRESENCES
 from routing.queue import CONCERN_PRIORITY, CRISIS_PRIORITY, queue_order
+from routing.rota import REGIONAL_POOL
 
 log = logging.getLogger(__name__)
 # Question ids are UUIDs; anything else is looked up nowhere.
@@ -59,6 +67,7 @@ class Adviser:
 
 
 NO_SUCH_QUESTION = "Deze vraag bestaat niet, of hoort niet bij jou."
+MAX_NOTE_CHARS = 2000
 
 
 class AdviserDesk:
@@ -145,6 +154,9 @@ class AdviserDesk:
             rows = await repo.messages_after(session, question.conversation_id, 0, limit=1000)
             deliveries = await repo.deliveries_of_conversation(session, question.conversation_id)
             marks = await repo.crisis_marks_of_question(session, question.id)
+            notes = await repo.transfer_notes(session, question.id)
+            colleagues = [user for user in await repo.adviser_users(session)
+                          if user.id != adviser.id]
         messages = []
         for message, author in rows:
             shown = outbound(message, author).to_json()
@@ -159,6 +171,16 @@ class AdviserDesk:
         erased = conversation.erased_at if conversation is not None else None
         return {"question": self._summary(question, names), "messages": messages,
                 "topics": sorted(self._topics()), "crisis_categories": list(CATEGORIES),
+                # For advisers only: the parent never sees transfer notes.
+                "notes": [{"at": n.at.isoformat(), "from": names.get(n.from_user),
+                           "to": names.get(n.to_user) if n.to_user else
+                           self._desk_name(n.to_desk), "note": n.note} for n in notes],
+                "transfer_targets": {
+                    "advisers": [{"username": u.username, "name": u.display_name}
+                                 for u in sorted(colleagues, key=lambda u: u.display_name)],
+                    "desks": [{"id": REGIONAL_POOL, "name": self._desk_name(REGIONAL_POOL)},
+                              *({"id": key, "name": m.name}
+                                for key, m in sorted(self._config.municipalities.items()))]},
                 "erased": {"at": erased.isoformat(), "by": conversation.erased_by}
                 if erased is not None and conversation is not None else None}
 
@@ -278,6 +300,75 @@ class AdviserDesk:
     def _municipality_name(self, municipality: str | None) -> str | None:
         found = self._config.municipalities.get(municipality or "")
         return found.name if found else None
+
+    def _desk_name(self, desk: str | None) -> str | None:
+        if desk == REGIONAL_POOL:
+            return "Regionale pool"
+        found = self._config.municipalities.get(desk or "")
+        return found.name if found else desk
+
+    async def transfer(self, adviser: Adviser, question_id: str, *, to_adviser: str | None,
+                       to_desk: str | None, note: str) -> str:
+        """Hand a question this adviser holds to a colleague (who holds it from then on) or to a
+        desk (a municipality or the regional pool, where it waits at its old place), with a
+        note for the receiver that the parent never sees. The audit log records who, what and
+        to whom, never the note. Returns the question's status."""
+        note = note.strip()
+        if (to_adviser is None) == (to_desk is None):
+            raise Invalid("Kies een collega ('to_adviser') of een balie ('to_desk').")
+        if not note:
+            raise Invalid("Schrijf een notitie voor wie de vraag overneemt ('note').")
+        if len(note) > MAX_NOTE_CHARS:
+            raise Invalid(f"De notitie is te lang (maximaal {MAX_NOTE_CHARS} tekens).")
+        if not storable(note):
+            raise Invalid("De notitie bevat tekens die niet kunnen worden opgeslagen.")
+        if to_desk is not None and to_desk != REGIONAL_POOL and \
+                to_desk not in self._config.municipalities:
+            raise Invalid(f"Onbekende balie {to_desk!r}: een gemeente of '{REGIONAL_POOL}'.")
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            question = await self._claimed_by(session, adviser, question_id, now)
+            receiver = None
+            if to_adviser is not None:
+                receiver = await repo.user_by_username(session, to_adviser)
+                if receiver is None or receiver.role != "adviser" or not receiver.active \
+                        or receiver.id == adviser.id:
+                    raise Invalid("Deze collega bestaat niet (of ben jij zelf).")
+                found = (await repo.presences(session)).get(receiver.id)
+                if found is not None and found.status == AWAY:
+                    raise Conflict(f"{receiver.display_name} is afwezig; kies een ander of een "
+                                   "balie.")
+            # The event and the audit record under the desk it leaves.
+            await repo.record_event(session, question, "transferred", now, adviser_id=adviser.id)
+            await repo.add_audit_record(session, AuditRecord(
+                at=now, user_id=adviser.id, action="transfer", question_id=question.id,
+                conversation_id=question.conversation_id, municipality=question.municipality,
+                detail={"to_adviser": to_adviser} if receiver is not None
+                else {"to_desk": to_desk}))
+            session.add(TransferNote(question_id=question.id,
+                                     conversation_id=question.conversation_id,
+                                     from_user=adviser.id,
+                                     to_user=receiver.id if receiver is not None else None,
+                                     to_desk=to_desk, note=note, at=now))
+            if receiver is not None:
+                question.claimed_by, question.claimed_at = receiver.id, now
+                conversation = await repo.conversation_by_id(session, question.conversation_id)
+                await repo.add_message(
+                    session, conversation_id=question.conversation_id, sender=SYSTEM,
+                    kind="claimed", question_id=question.id, at=now,
+                    body=texts.claimed(conversation.language if conversation else "nl",
+                                       receiver.display_name))
+            else:
+                back_to_queue(question)   # at its old place: waiting_since is kept
+                question.declined_by = [*(question.declined_by or []), adviser.id]
+                if to_desk == REGIONAL_POOL:
+                    question.routed_to_pool = True
+                else:
+                    question.municipality, question.routed_to_pool = to_desk, False
+            await repo.adviser_was_active(session, adviser.id, now)
+            status = question.status
+        self._notifier.publish(QUEUE, conversation_topic(question.conversation_id))
+        return status
 
     async def presence(self, adviser: Adviser) -> dict[str, Any]:
         async with self._sessions() as session:

@@ -442,6 +442,24 @@ class OnCallNotice(Base):
     seen_at: Mapped[datetime | None]
 
 
+class TransferNote(Base):
+    """An adviser handed a claimed question to a colleague, another municipality's desk or the
+    regional pool, with a note for whoever takes it. Staff only: the parent never sees it, and
+    it goes when the conversation is erased."""
+
+    __tablename__ = "transfer_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    from_user: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_desk: Mapped[str | None] = mapped_column(String(64))   # a municipality or regional_pool
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
 class RotaEntry(Base):
     """A rota line a coordinator added in the browser or the API: a weekly shift, an absence
     (leave, sickness) or a swap, as JSON; removing it keeps the row (removed_at) for the log."""

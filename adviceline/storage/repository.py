@@ -32,6 +32,7 @@ from adviceline.storage.models import (
     QuestionEvent,
     RotaEntry,
     ServiceSetting,
+    TransferNote,
     User,
 )
 
@@ -530,12 +531,14 @@ async def delete_quarantined(session: AsyncSession, item_id: int) -> None:
 async def erase_conversation_content(session: AsyncSession, conversation_id: str) -> None:
     """Blank every message of a conversation and drop what leads back to the parent: device
     tokens, push subscriptions, queued deliveries and channel receipts (they hold addresses and
-    subjects). The message rows stay, without text, for the anonymous statistics and the FAQ
-    audit (decision, score), as do the questions and their events."""
+    subjects), and the advisers' transfer notes. The message rows stay, without text, for the
+    anonymous statistics and the FAQ audit (decision, score), as do the questions and their
+    events."""
     await session.execute(
         update(Message).where(Message.conversation_id == conversation_id)
         .values(body="", client_id=None, handled=True))
-    for table in (ConversationToken, PushSubscription, OutboxItem, ChannelReceipt):
+    for table in (ConversationToken, PushSubscription, OutboxItem, ChannelReceipt,
+                  TransferNote):
         await session.execute(delete(table).where(
             table.conversation_id == conversation_id))
 
@@ -895,6 +898,11 @@ async def on_call_notice_seen(session: AsyncSession, notice_id: int, user_id: in
     if notice.seen_at is None:
         notice.seen_at = at
     return True
+
+
+async def transfer_notes(session: AsyncSession, question_id: str) -> Sequence[TransferNote]:
+    return (await session.scalars(select(TransferNote).where(
+        TransferNote.question_id == question_id).order_by(TransferNote.at, TransferNote.id))).all()
 
 
 async def presences(session: AsyncSession) -> dict[int, AdviserPresence]:

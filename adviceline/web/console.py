@@ -60,6 +60,15 @@ async def console_page(request: web.Request) -> web.Response:
       <button id="claim" type="button">Oppakken</button>
       <button id="release" type="button">Teruggeven aan de wachtrij</button>
     </div>
+    <ul id="notes" class="notes"
+        aria-label="Overdrachtsnotities (niet zichtbaar voor de ouder)"></ul>
+    <form id="transfer-form">
+      <label for="transfer-to">Overdragen aan</label>
+      <select id="transfer-to" required></select>
+      <label for="transfer-note">Notitie voor wie het overneemt (de ouder ziet dit niet)</label>
+      <textarea id="transfer-note" rows="2" maxlength="2000" required></textarea>
+      <button type="submit" class="secondary">Overdragen</button>
+    </form>
     <form id="reply-form">
       <label for="reply">Antwoord aan de ouder</label>
       <textarea id="reply" rows="5" maxlength="4000" required></textarea>
@@ -173,6 +182,22 @@ async def release(request: web.Request) -> web.Response:
     adviser = await _adviser(request, state_changing=True)
     await request.app[DESK].release(adviser, request.match_info["question_id"])
     return web.json_response({"status": "waiting"})
+
+
+@routes.post("/console/api/questions/{question_id}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    """Hand a question you hold to a colleague or a desk, with a note the parent never sees:
+    {"to_adviser": USERNAME} or {"to_desk": MUNICIPALITY | "regional_pool"}, and "note"."""
+    adviser = await _adviser(request, state_changing=True)
+    body = await read_json(request)
+    to_adviser, to_desk, note = body.get("to_adviser"), body.get("to_desk"), body.get("note")
+    if not isinstance(note, str) or not all(value is None or isinstance(value, str)
+                                            for value in (to_adviser, to_desk)):
+        raise BadRequest("'note' (a string) and 'to_adviser' or 'to_desk' (a string) are "
+                         "required.")
+    status = await request.app[DESK].transfer(adviser, request.match_info["question_id"],
+                                              to_adviser=to_adviser, to_desk=to_desk, note=note)
+    return web.json_response({"status": status})
 
 
 @routes.post("/console/api/questions/{question_id}/reply")

@@ -138,6 +138,18 @@ async function open(questionId, background = false) {
     if (m.sender === "parent") li.appendChild(crisisMarkBox(questionId, m, data.crisis_categories));
     list.appendChild(li);
   }
+  // Transfer notes: for advisers only, the parent never sees them.
+  const notes = $("notes");
+  notes.replaceChildren();
+  for (const n of data.notes) {
+    notes.appendChild(element("li", "note", `Overgedragen door ${n.from || "?"} aan ${n.to || "?"} (${new Date(n.at).toLocaleString("nl-NL")}): ${n.note}`));
+  }
+  const to = $("transfer-to");
+  if (to.options.length === 0) {
+    data.transfer_targets.advisers.forEach((a) => to.appendChild(new Option(`collega: ${a.name}`, `adviser:${a.username}`)));
+    data.transfer_targets.desks.forEach((d) => to.appendChild(new Option(`balie: ${d.name}`, `desk:${d.id}`)));
+  }
+  $("transfer-form").hidden = q.status !== "claimed";
   const select = $("topic");
   if (select.options.length === 0) data.topics.forEach((topic) => select.appendChild(new Option(topic, topic)));
   if (q.topic) select.value = q.topic;
@@ -288,6 +300,13 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!text) return;
     await act("reply", { text });
     if (!$("error").textContent) $("reply").value = "";
+  });
+  $("transfer-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const [kind, target] = $("transfer-to").value.split(/:(.*)/s);
+    const body = { note: $("transfer-note").value, ...(kind === "adviser" ? { to_adviser: target } : { to_desk: target }) };
+    await act("transfer", body);
+    if (!$("error").textContent) $("transfer-note").value = "";
   });
   $("close-form").addEventListener("submit", (event) => { event.preventDefault(); act("close", { topic: $("topic").value }); });
   refreshQueue();
