@@ -36,7 +36,9 @@ class ParentPort:
     _pipeline: Pipeline
     _notifier: Notifier
     _config: Config
-    poll_seconds: float = 2.0
+    # How long an open chat waits for a wake-up before it re-reads anyway ([service]
+    # live_fallback_seconds): idle chats cost no database reads.
+    poll_seconds: float = 60.0
     _resume: ResumeCodes | None = None
     _push: WebPush | None = None
     _channels: PushChannels | None = None
@@ -133,7 +135,8 @@ class ParentPort:
 
     async def wait_for_messages(self, conversation_id: str, after_seq: int) -> \
             list[OutboundMessage]:
-        """Messages after `after_seq`, waiting up to poll_seconds for new ones to arrive."""
+        """Messages after `after_seq`; when there are none yet, waits for a wake-up on the
+        conversation's topic (or poll_seconds at most) and reads once more."""
         wake = self._notifier.listen(conversation_topic(conversation_id))
         messages = await self.messages_after(conversation_id, after_seq)
         if messages:

@@ -251,6 +251,9 @@ class Config:
     # The access log records the client's network (/24, /48) and the start of its User-Agent;
     # without it (the default) neither is logged.
     log_clients: bool = False
+    # An open chat or console re-reads the database on its own only this often; changes wake it
+    # at once (in this process, and from other processes over PostgreSQL LISTEN/NOTIFY).
+    live_fallback_seconds: float = 60.0
     # a crisis question nobody has taken for this long is logged ("crisis question waiting")
     alert_crisis_waiting_minutes: int = 10
     demo: bool = False   # serve --demo: demo logins and, on an empty database, demo history
@@ -305,6 +308,12 @@ class Config:
             return dict(general)
         # What a municipality has not filled in reads as the region's general wording.
         return {name: own.offer[language].get(name) or text for name, text in general.items()}
+
+
+def _live_fallback(seconds: float) -> float:
+    if not 1 <= seconds <= 86400:
+        raise ConfigError("service.live_fallback_seconds: must be from 1 to 86400")
+    return seconds
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -429,6 +438,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
         login_lockout_minutes=service.integer("login_lockout_minutes", 15, minimum=1),
         trust_forwarded_for=service.boolean("trust_forwarded_for", False),
         log_clients=service.boolean("log_clients", False),
+        live_fallback_seconds=_live_fallback(service.number("live_fallback_seconds", 60.0)),
         alert_crisis_waiting_minutes=service.integer("alert_crisis_waiting_minutes", 10,
                                                      minimum=1),
         web_push=web_push,

@@ -1,13 +1,16 @@
-"""Wake-ups for live views (a parent's chat, the advisers' queue) inside one process.
+"""Wake-ups for live views (a parent's chat, the advisers' queue).
 
 A wake-up carries no data: listeners re-read the database, which stays the only source of truth.
-Listeners also re-read on a short timeout, so several processes sharing PostgreSQL stay live.
+Inside one process a publish wakes the listeners at once; a relay (adviceline.pg_wakeups, on
+PostgreSQL) carries it to the other processes. Listeners re-read after a long fallback too, in
+case a wake-up was lost (a relay connection down for a moment).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 
 QUEUE = "queue"
 ANY = "*"   # listeners on this wake at every publish, whatever the topic
@@ -20,6 +23,8 @@ def conversation_topic(conversation_id: str) -> str:
 class Notifier:
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Future[None]]] = defaultdict(set)
+        # Called with every publish's topics (not those that came from the relay itself).
+        self.relay: Callable[[tuple[str, ...]], None] | None = None
 
     def listen(self, topic: str) -> asyncio.Future[None]:
         """A future that completes at the next publish on `topic`. Take it before reading."""
@@ -42,10 +47,22 @@ class Notifier:
         return len(self._listeners)
 
     def publish(self, *topics: str) -> None:
+        """Wake this process's listeners on `topics`, and, through the relay, other processes'.
+        Call it after the change is committed: a listener re-reads as soon as it wakes."""
+        self.publish_here(*topics)
+        if self.relay is not None and topics:
+            self.relay(topics)
+
+    def publish_here(self, *topics: str) -> None:
+        """Wake only this process's listeners (what the relay does with another's publish)."""
         for topic in (*topics, ANY):
             for future in self._listeners.pop(topic, set()):
                 if not future.done():
                     future.set_result(None)
+
+    def wake_all(self) -> None:
+        """Wake every listener: wake-ups may have been missed (the relay reconnected)."""
+        self.publish_here(*list(self._listeners))
 
     @staticmethod
     async def wait(future: asyncio.Future[None], timeout: float) -> None:

@@ -25,6 +25,7 @@ from adviceline.dispatch import Dispatcher, dispatching
 from adviceline.erasure import Erasure
 from adviceline.faq import Faq
 from adviceline.notify import Notifier
+from adviceline.pg_wakeups import cross_process_wakeups
 from adviceline.pipeline import Pipeline
 from adviceline.pushchannels import PushChannels
 from adviceline.ratelimit import RateLimiter
@@ -57,6 +58,7 @@ from adviceline.web.keys import (
     ROTA,
     SESSIONS,
     TASKS,
+    WAKEUPS,
 )
 from adviceline.web.sockets import OpenSockets
 from adviceline.webpush import WebPush
@@ -90,6 +92,7 @@ def create_app(config: Config, clock: Clock | None = None,
     # Loading the knowledge base up front makes a broken one fail the start, not a parent.
     app[FAQ] = faq.for_config(config) if faq is not None else Faq(config)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_wakeups)
     app.cleanup_ctx.append(_core)
     app.cleanup_ctx.append(_retention)
     app.cleanup_ctx.append(_dispatching)
@@ -123,6 +126,15 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
                   extra={"seconds": SHUTDOWN_SECONDS})
 
 
+async def _wakeups(app: web.Application) -> AsyncIterator[None]:
+    """On PostgreSQL, publishes reach the other service processes (LISTEN/NOTIFY)."""
+    async with cross_process_wakeups(app[NOTIFIER],
+                                     app[CONFIG].database_url.reveal()) as wakeups:
+        if wakeups is not None:
+            app[WAKEUPS] = wakeups
+        yield
+
+
 async def _core(app: web.Application) -> AsyncIterator[None]:
     config, clock, notifier = app[CONFIG], app[CLOCK], app[NOTIFIER]
     app[ROTA] = RotaBook(sessions=app[SESSIONS], config=config, clock=clock)
@@ -140,6 +152,7 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
     channels = PushChannels(sessions=app[SESSIONS], clock=clock, notifier=notifier,
                             faq=app[FAQ], config=config)
     app[PARENT_PORT] = ParentPort(app[PIPELINE], notifier, config,
+                                  poll_seconds=config.live_fallback_seconds,
                                   _resume=ResumeCodes(app[SESSIONS], clock), _push=push,
                                   _channels=channels, _erasure=app[ERASURE],
                                   _limits=app[RATE_LIMITS])

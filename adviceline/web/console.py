@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from html import escape
 
 from aiohttp import WSMsgType, web
@@ -12,10 +13,11 @@ from adviceline.notify import QUEUE
 from adviceline.web import pages
 from adviceline.web.auth import current_staff, require_staff, same_origin, staff_page
 from adviceline.web.errors import BadRequest, path_id, prepare_socket, read_json
-from adviceline.web.keys import CONSOLE_SOCKETS, DESK, NOTIFIER, PIPELINE
+from adviceline.web.keys import CLOCK, CONFIG, CONSOLE_SOCKETS, DESK, NOTIFIER, PIPELINE
 
 routes = web.RouteTableDef()
-POLL_SECONDS = 5.0
+# How often an open console tells the desk it is still there (a write), at most.
+SEEN_EVERY = timedelta(seconds=15)
 
 
 async def _adviser(request: web.Request, state_changing: bool = False) -> Adviser:
@@ -307,7 +309,13 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     await prepare_socket(request, socket)
     request.app[CONSOLE_SOCKETS].add(socket)
     notifier = request.app[NOTIFIER]
+    clock, config = request.app[CLOCK], request.app[CONFIG]
+    # Woken by every queue change; on its own only as often as presence needs (a console not
+    # seen for [routing] disconnected_after_seconds counts as gone) or the live fallback says.
+    fallback = max(1.0, min(config.live_fallback_seconds,
+                            config.routing.disconnected_after_seconds / 4))
     reader = asyncio.create_task(_drain(socket))
+    seen: datetime | None = None
     try:
         while not socket.closed and not reader.done():
             if await current_staff(request, touch=False) is None:
@@ -315,11 +323,14 @@ async def live(request: web.Request) -> web.WebSocketResponse:
                 await socket.close(code=4401, message=b"session ended")
                 break
             wake = notifier.listen(QUEUE)
-            # An open console keeps the adviser "connected"; a closed one lets their
-            # claims go back to the queue after [routing] disconnected_after_seconds.
-            await request.app[DESK].console_seen(adviser)
+            now = clock.now()
+            if seen is None or now - seen >= SEEN_EVERY:
+                # An open console keeps the adviser "connected"; a closed one lets their
+                # claims go back to the queue after [routing] disconnected_after_seconds.
+                await request.app[DESK].console_seen(adviser)
+                seen = now
             await socket.send_json({"type": "changed"})
-            await notifier.wait(wake, POLL_SECONDS)
+            await notifier.wait(wake, fallback)
     except ConnectionResetError:
         pass
     finally:

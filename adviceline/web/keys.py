@@ -15,6 +15,7 @@ from adviceline.dispatch import Dispatcher
 from adviceline.erasure import Erasure
 from adviceline.faq import Faq
 from adviceline.notify import Notifier
+from adviceline.pg_wakeups import PostgresWakeups
 from adviceline.pipeline import Pipeline
 from adviceline.ratelimit import RateLimiter
 from adviceline.rota import RotaBook
@@ -41,3 +42,4 @@ ROTA = web.AppKey("rota", RotaBook)
 RATE_LIMITS = web.AppKey("rate_limits", RateLimiter)
 CRISIS_WATCH = web.AppKey("crisis_watch", CrisisWatch)
 DEMO_HISTORY = web.AppKey("demo_history", DemoHistory)   # serve --demo only
+WAKEUPS = web.AppKey("wakeups", PostgresWakeups)   # PostgreSQL only: LISTEN/NOTIFY relay

@@ -54,6 +54,7 @@ def default_text() -> str:
     (('mon = ["08:00-21:00"]', 'mon = ["21:00-08:00"]'), "region.regional_pool.desk_hours"),
     (('answer_within_minutes = 60', 'answer_within_minutes = 0'),
      "region.answer_within_minutes"),
+    (('live_fallback_seconds = 60', 'live_fallback_seconds = 0'), "service.live_fallback_seconds"),
 ])
 def test_invalid_configuration_names_the_key(tmp_path: Path, change: tuple[str, str],
                                              key: str) -> None:
@@ -72,6 +73,12 @@ def test_rate_limits_load_from_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"rate_limits\.logins_per_minute"):
         load_config(write(tmp_path, text.replace("logins_per_minute = 10",
                                                  "logins_per_minute = -1")), environ={})
+
+
+def test_live_fallback_loads_from_the_file(tmp_path: Path) -> None:
+    assert load_config(environ={}).live_fallback_seconds == 60
+    text = default_text().replace("live_fallback_seconds = 60", "live_fallback_seconds = 300")
+    assert load_config(write(tmp_path, text), environ={}).live_fallback_seconds == 300
 
 
 def test_users_in_the_main_configuration_need_a_password_hash(tmp_path: Path) -> None:
