@@ -14,7 +14,7 @@ TOPIC_WORDS: Mapping[str, str] = {
     "huilen-baby": "huilen huilt krijsen ontroostbaar huilbaby buikkrampjes darmkrampjes "
     "troosten sussen wiegen draagdoek inbakeren overprikkeld reflux colic crying inconsolable "
     "soothe fussy screaming",
-    "slapen-baby": "slapen slaapje dutje dutjes middagslaapje doorslapen wakker nachtvoeding "
+    "slapen-baby": "slapen dutje dutjes middagslaapje doorslapen wakker nachtvoeding "
     "slaapritme slaapregressie ledikant wieg bedje slaapzak wiegendood inslapen sleep nap naps "
     "night waking sleep regression crib cot",
     "voeding-baby": "borstvoeding flesvoeding fles borst kolven afkolven voeden voeding melk "
