@@ -141,6 +141,39 @@ def _borrowed_concept(word: str, language: str, unsure: bool) -> str | None:
     return surface.get((other, word)) or surface.get((other, lemma))
 
 
+# English particles that make a verb into another word: "open up" is talking, not opening hours.
+_PARTICLES = frozenset({"up", "out", "away"})
+
+
+def phrasal_verbs(tokens: list[str], language: str) -> list[str]:
+    """English tokens with each phrasal verb as one word ("open up" -> "openup").
+
+    A verb whose word list already names its sense keeps it ("wakes up" stays sleep), and a
+    phrasal verb a word list names is that concept ("passed away" -> grief). Dutch has no such
+    pairs (its separable verbs are one word, or split across a clause). "Off" and "down" stay apart:
+    "turn off the xbox" is still about stopping.
+    """
+    if language != "en" or len(tokens) < 2:
+        return tokens
+    merged: list[str] = []
+    skip = False
+    for word, following in itertools.pairwise([*tokens, ""]):
+        if skip:
+            skip = False
+            continue
+        if (following in _PARTICLES and not is_stop_word(word, language) and not word.isdigit()
+                and not word_term(word, language).startswith(CONCEPT_PREFIX)):
+            surface = _synonym_maps().surface
+            joined = word + following
+            if (language, joined) not in surface:  # "threw up", "throwing up": one word
+                joined = fold(simplemma.lemmatize(word, lang=language)) + following
+            merged.append(joined)
+            skip = True
+        else:
+            merged.append(word)
+    return merged
+
+
 def phrase_terms(tokens: list[str], language: str) -> list[str]:
     """Concepts named by two words together ("passed away", "opening hours")."""
     phrases = _synonym_maps().phrases
@@ -275,7 +308,7 @@ class TermIndex:
     # analysis -------------------------------------------------------------------------------------
     def _text_terms(self, text: str, language: str, unsure: bool = False) -> tuple[str, ...]:
         terms: list[str] = []
-        tokens = words(text)
+        tokens = phrasal_verbs(words(text), language)
         for word in tokens:
             if is_stop_word(word, language) or word.isdigit() or len(word) < 2:
                 continue
@@ -311,6 +344,7 @@ class TermIndex:
         tokens = words(text)
         language = detect_language(tokens)
         unsure = _unsure(tokens)
+        tokens = phrasal_verbs(tokens, language)
         capitals = abbreviations(text)
         terms: list[str] = []
         unknown: list[str] = []

@@ -10,7 +10,7 @@ import pytest
 
 from knowledge_base import DEFAULT_DEVSET, Matcher
 from knowledge_base.evaluate import DEFAULT_TUNING
-from knowledge_base.index import CONCEPT_PREFIX, VICTIM_TERM
+from knowledge_base.index import CONCEPT_PREFIX, VICTIM_TERM, phrasal_verbs
 from knowledge_base.normalise import fold, words
 from knowledge_base.synonyms import SYNONYM_GROUPS
 from knowledge_base.topic_words import TOPIC_WORDS
@@ -51,6 +51,18 @@ def test_the_sense_a_word_has_in_its_own_language_or_phrase_still_counts(
     assert "liegen" in _concepts(real_matcher, "my son lies to me about his homework")
     # A word the knowledge base does not use in the question's language is read in the other.
     assert "slapen" in _concepts(real_matcher, "wat is een goede bedtime voor een kind van 5")
+
+
+def test_an_english_phrasal_verb_is_its_own_word(real_matcher: Matcher) -> None:
+    assert phrasal_verbs(words("he opens up and then threw up"), "en") == [
+        "he", "openup", "and", "then", "throwup"]
+    # A verb whose sense a word list names keeps it; a listed phrasal verb is its concept.
+    assert "slapen" in _concepts(real_matcher, "my 3 year old wakes up every night at 3")
+    assert "rouw" in _concepts(real_matcher, "grandma passed away, how do I tell my son")
+    assert phrasal_verbs(["hij", "geeft", "op"], "nl") == ["hij", "geeft", "op"]
+    # "open up" is talking about feelings, not the opening hours.
+    decision = real_matcher.decide("how do I get my 6 year old to open up about his day")
+    assert decision.topic != "over-advieslijn"
 
 
 def test_a_passive_makes_the_child_the_one_who_is_hit(real_matcher: Matcher) -> None:
