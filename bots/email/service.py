@@ -8,7 +8,9 @@ import logging
 
 from adviceline.channels import ParentPort
 from adviceline.config import Config, EmailSettings
+from adviceline.outbox import DeliveryWorker
 from bots.email.inbound import Intake
+from bots.email.outbound import EmailChannel
 from bots.email.smtp import start_listener
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,8 @@ class EmailService:
     def __init__(self, port: ParentPort, config: Config, settings: EmailSettings) -> None:
         self.settings = settings
         self.intake = Intake(port, settings, config.email_addresses())
+        self.channel = EmailChannel(port, settings, config.email_addresses())
+        self.worker: DeliveryWorker = port.delivery_worker(self.channel)
         self._port = port
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -31,6 +35,9 @@ class EmailService:
         return str(host), int(port)
 
     async def start(self) -> None:
+        # Outbound first: the relay may be unreachable; the worker retries until it answers,
+        # and the service accepts mail meanwhile.
+        self._tasks.append(asyncio.create_task(self.worker.run(), name="email-outbox"))
         if self.settings.listen is not None:
             host, port = self.settings.listen
             self._server = await start_listener(self.intake, host, port,

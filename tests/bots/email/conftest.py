@@ -6,11 +6,14 @@ import asyncio
 import smtplib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from adviceline.channels import ParentPort
 from adviceline.clock import FrozenClock
@@ -107,4 +110,68 @@ async def sqlite_mail_app(base_config: Config, sqlite_url: str, clock: FrozenClo
     config = replace(base_config, database_url=Secret(sqlite_url), secure_cookies=False,
                      demo=False)
     async for running in start(email_config(config, max_message_bytes=4096), clock, faq):
+        yield running
+
+
+class Relay:
+    """A real SMTP server (aiosmtpd) in the test's loop as our outgoing relay: it keeps what it
+    is sent, refuses the addresses in `refuse` with 550, and can be stopped and started again
+    on the same port (the relay is down, then back)."""
+
+    def __init__(self) -> None:
+        self.mails: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse: set[str] = set()
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: SMTP(self, loop=loop), "127.0.0.1",
+                                                self.port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 <" + address + ">: no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        self.mails.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+        return "250 2.0.0 OK"
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """The first `count` mails, once that many arrived (polled with a deadline)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.mails) < count:
+            assert asyncio.get_running_loop().time() < deadline, \
+                f"{len(self.mails)} of {count} mails arrived"
+            await asyncio.sleep(0.01)
+        return self.mails[:count]
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[Relay]:
+    server = Relay()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def relay_app(config: Config, clock: FrozenClock, faq: Faq,
+                    relay: Relay) -> AsyncIterator[MailApp]:
+    """The app with its outgoing relay on `relay`; on SQLite and on PostgreSQL."""
+    async for running in start(email_config(config, relay=("127.0.0.1", relay.port)), clock,
+                               faq):
         yield running

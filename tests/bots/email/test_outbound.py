@@ -1,0 +1,223 @@
+"""Replies by mail through a real relay (aiosmtpd on a loopback port): in the parent's thread
+with our signed token, the FAQ answer, the receipt and the adviser's answer; a relay that is
+down for a while loses nothing and sends nothing twice; a refused address is shown to advisers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from typing import TypeVar
+
+from sqlalchemy import select
+
+from adviceline.clock import FrozenClock
+from adviceline.notify import QUEUE
+from adviceline.storage.models import OutboxItem
+from adviceline.web.keys import FAQ, NOTIFIER, SESSIONS
+from bots.email import tokens
+from bots.email.compose import plain
+from bots.email.inbound import SECRET
+from tests.bots.email.conftest import ALMELO, PARENT, MailApp, Relay, mail
+from tests.conftest import RunningApp, answerable
+from tests.web.test_end_to_end import UNANSWERABLE, _csrf
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
+    """Poll what only the database shows, with a deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await probe()
+        if found is not None:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
+        await asyncio.sleep(0.01)
+
+
+async def outbox(app: MailApp) -> list[OutboxItem]:
+    async with app.running.app[SESSIONS]() as session:
+        return list((await session.scalars(select(OutboxItem).order_by(OutboxItem.seq))).all())
+
+
+def settled(app: MailApp) -> Callable[[], Awaitable[list[OutboxItem] | None]]:
+    """The outbox once the worker has recorded every item (a mail reaches the relay a moment
+    before the worker records it as delivered)."""
+    async def probe() -> list[OutboxItem] | None:
+        items = await outbox(app)
+        return items if items and all(item.status != "pending" for item in items) else None
+    return probe
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+
+
+async def adviser_answers(running: RunningApp, question_id: str, *replies: str) -> None:
+    adviser = await running.login("adviseur.regio", "demo-regio")
+    try:
+        csrf = await _csrf(adviser, running.url("/console"))
+        response = await adviser.post(running.url(f"/console/api/questions/{question_id}/claim"),
+                                      headers={"X-CSRF-Token": csrf})
+        assert response.status == 200, await response.text()
+        for text in replies:
+            response = await adviser.post(
+                running.url(f"/console/api/questions/{question_id}/reply"), json={"text": text},
+                headers={"X-CSRF-Token": csrf})
+            assert response.status == 201, await response.text()
+    finally:
+        await adviser.close()
+
+
+async def waiting_question(running: RunningApp) -> str:
+    adviser = await running.login("adviseur.regio", "demo-regio")
+    try:
+        queue = await (await adviser.get(running.url("/console/api/queue"))).json()
+    finally:
+        await adviser.close()
+    [question] = queue["questions"]
+    return str(question["id"])
+
+
+async def test_faq_answer_receipt_and_adviser_reply_arrive_in_the_parents_thread(
+        relay_app: MailApp, relay: Relay, clock: FrozenClock) -> None:
+    entry = answerable(relay_app.running.app[FAQ])[0]
+    code, _ = await relay_app.send(mail(entry.question, subject="Vraag over slapen"))
+    assert code == 250
+    [answer] = await relay.wait_for(1)
+    conversation = await relay_app.port.conversation_for_address("email", PARENT)
+    assert conversation is not None
+
+    # A reply from the municipality's address, in the thread, automatic, with our token.
+    assert relay.envelopes[0] == (ALMELO, [PARENT])
+    assert answer["From"].addresses[0].addr_spec == ALMELO
+    assert answer["To"].addresses[0].addr_spec == PARENT
+    assert answer["Subject"] == "Re: Vraag over slapen"
+    assert answer["In-Reply-To"] == "<q1@example.nl>"
+    assert answer["References"] == "<q1@example.nl>"
+    assert answer["Auto-Submitted"] == "auto-replied"
+    key = await relay_app.port.channel_secret(SECRET)
+    token = tokens.read(key, answer["Message-ID"])
+    assert token is not None and token.conversation_id == conversation.conversation_id
+    body = text_of(answer)
+    found = relay_app.port.faq_entry(entry.id, "nl", "almelo")
+    assert found is not None
+    assert plain([found[1]]).strip() in body and found[0] in body
+    dutch, english = body.index("Heeft dit antwoord je geholpen?"), body.index("Did this answer")
+    assert dutch < english
+    assert "112" in body.split("\n\n")[-2]   # the emergency line ends every automatic reply
+    assert "**" not in body and "<p>" in html_of(answer)
+    [item] = await eventually(settled(relay_app))
+    assert item.status == "delivered" and item.channel_message_id == answer["Message-ID"]
+
+    # "nee" in reply: the question goes to an adviser and the receipt follows in the thread.
+    clock.advance(minutes=1)
+    ours = answer["Message-ID"]
+    code, reply = await relay_app.send(mail("Nee", message_id="<r1@example.nl>",
+                                            subject="Re: Vraag over slapen",
+                                            extra=f"In-Reply-To: {ours}\r\nReferences: "
+                                                  f"<q1@example.nl> {ours}\r\n"))
+    assert code == 250 and "feedback" in reply
+    [_, receipt] = await relay.wait_for(2)
+    assert receipt["Auto-Submitted"] == "auto-replied"
+    assert ours in receipt["References"].split()
+    assert receipt["Subject"] == "Re: Vraag over slapen"
+    assert "Almelo" in text_of(receipt)
+
+    # The adviser's answer: a person's mail (no Auto-Submitted), signed with their name.
+    clock.advance(minutes=5)
+    question_id = await waiting_question(relay_app.running)
+    await adviser_answers(relay_app.running, question_id, "Probeer een vast slaapritueel.")
+    [*_, personal] = await relay.wait_for(3)
+    assert personal["Auto-Submitted"] is None
+    assert "Probeer een vast slaapritueel." in text_of(personal)
+    assert "Carin (regionale pool)" in text_of(personal)
+    assert {ours, receipt["Message-ID"]} <= set(personal["References"].split())
+    kinds = [(item.status, item.last_error) for item in await eventually(settled(relay_app))]
+    # FAQ answer, receipt, "an adviser is reading" (not mailed), the adviser's answer.
+    assert kinds == [("delivered", None), ("delivered", None),
+                     ("skipped", "not sent by mail"), ("delivered", None)]
+
+    # The parent answers the adviser's mail: the same conversation continues.
+    code, _ = await relay_app.send(mail(
+        "Dank je, dat gaan we proberen. Hoe lang duurt het voordat het went?",
+        message_id="<r2@example.nl>", subject="Re: Vraag over slapen",
+        extra=f"In-Reply-To: {personal['Message-ID']}\r\n"))
+    assert code == 250
+    same = await relay_app.port.conversation_for_address("email", PARENT)
+    assert same is not None and same.conversation_id == conversation.conversation_id
+
+
+async def test_a_relay_down_for_a_while_gets_everything_once_and_in_order_after_it_returns(
+        relay_app: MailApp, relay: Relay, clock: FrozenClock) -> None:
+    await relay.stop()
+    code, _ = await relay_app.send(mail(UNANSWERABLE))   # mail is taken in meanwhile
+    assert code == 250
+
+    async def tried() -> OutboxItem | None:
+        items = await outbox(relay_app)
+        return items[0] if items and items[0].attempts == 1 else None
+    first = await eventually(tried)
+    assert first.status == "pending" and "unreachable" in (first.last_error or "")
+
+    clock.advance(minutes=1)
+    question_id = await waiting_question(relay_app.running)
+    replies = ["Eerste antwoord.", "Tweede antwoord.", "Derde antwoord."]
+    await adviser_answers(relay_app.running, question_id, *replies)
+    assert relay.mails == []
+
+    await relay.start()    # back, on the same port
+    clock.advance(minutes=6)   # past the outbox's longest backoff
+    relay_app.running.app[NOTIFIER].publish(QUEUE)
+    mails = await relay.wait_for(4)
+    assert "Almelo" in text_of(mails[0])
+    assert [next(r for r in replies if r in text_of(m)) for m in mails[1:]] == replies
+    assert len({m["Message-ID"] for m in mails}) == 4
+
+    # Once the worker has recorded it all, nothing is left and another round sends nothing.
+    statuses = [(item.status, item.channel_message_id)
+                for item in await eventually(settled(relay_app))]
+    clock.advance(minutes=10)
+    assert await relay_app.service.worker.deliver_due() == 0
+    assert len(relay.mails) == 4
+    assert [status for status, _ in statuses] == ["delivered", "skipped", "delivered",
+                                                  "delivered", "delivered"]
+    assert [mid for status, mid in statuses if status == "delivered"] == \
+        [m["Message-ID"] for m in mails]
+
+
+async def test_an_address_the_mail_server_refuses_fails_and_advisers_see_why(
+        relay_app: MailApp, relay: Relay) -> None:
+    relay.refuse.add(PARENT)
+    assert (await relay_app.send(mail(UNANSWERABLE)))[0] == 250
+
+    async def settled() -> OutboxItem | None:
+        items = await outbox(relay_app)
+        return items[0] if items and items[0].status != "pending" else None
+    item = await eventually(settled)
+    assert item.status == "failed" and "no such user" in (item.last_error or "")
+    assert relay.mails == []
+
+    running = relay_app.running
+    adviser = await running.login("adviseur.regio", "demo-regio")
+    try:
+        [question] = (await (await adviser.get(running.url("/console/api/queue"))).json())[
+            "questions"]
+        assert question["undelivered"] is True
+        shown = await (await adviser.get(
+            running.url(f"/console/api/questions/{question['id']}"))).json()
+        [receipt] = [m for m in shown["messages"] if m["kind"] == "queued"]
+        assert receipt["delivery"]["status"] == "failed"
+        assert "550" in receipt["delivery"]["reason"]
+    finally:
+        await adviser.close()
