@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.clock import Clock
-from adviceline.config import ADVISER, REGIONAL_COORDINATOR, Config
+from adviceline.config import REGIONAL_COORDINATOR, Config
 from adviceline.domain import Invalid, NotFound
 from adviceline.storage import repository as repo
 from adviceline.storage.models import AuditRecord, RotaEntry, User
+from routing.assignment import AdviserScope
 from routing.rota import (
     ABSENCE_REASONS,
     REGIONAL_POOL,
@@ -112,6 +113,12 @@ class RotaBook:
             entries = await repo.rota_entries(session)
         return self._with(entries)
 
+    @staticmethod
+    async def _advisers(session: AsyncSession) -> dict[str, User]:
+        """Every active adviser by username: the configured ones and those added with
+        `adviceline users add` (both are in the users table)."""
+        return {user.username: user for user in await repo.adviser_users(session)}
+
     def _with(self, entries: Any) -> Rota:
         rota = self._config.rota
         for entry in entries:
@@ -119,32 +126,41 @@ class RotaBook:
         return rota
 
     async def staffing(self) -> Staffing:
-        return replace(self._config.staffing, rota=await self.current())
+        """The rota in force, and who works where from the users table, so an adviser added
+        with `adviceline users add` staffs their desks like a configured one."""
+        async with self._sessions() as session:
+            entries = await repo.rota_entries(session)
+            advisers = await self._advisers(session)
+        return replace(self._config.staffing, rota=self._with(entries), scopes={
+            name: AdviserScope(tuple(user.municipalities), user.regional_pool)
+            for name, user in advisers.items()})
 
     def _may_edit(self, staff: User, municipalities: set[str]) -> bool:
         if staff.role == REGIONAL_COORDINATOR:
             return True
         return bool(municipalities) and municipalities <= set(staff.municipalities)
 
-    def _places_of(self, kind: str, data: dict[str, Any]) -> set[str]:
+    @staticmethod
+    def _places_of(kind: str, data: dict[str, Any], advisers: dict[str, User]) -> set[str]:
         """The municipalities a change is about: a shift's desk, an adviser's municipalities."""
         if kind == SHIFT:
             return {data["where"]} if data["where"] != REGIONAL_POOL else set()
         names = [data["adviser"]] + ([data["stand_in"]] if kind == SWAP else [])
         places: set[str] = set()
-        for user in self._config.users:
-            if user.username in names:
-                places.update(user.municipalities)
+        for name in names:
+            if name in advisers:
+                places.update(advisers[name].municipalities)
         return places
 
     async def add(self, staff: User, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         data = clean(kind, body)
-        advisers = [user.username for user in self._config.users if user.role == ADVISER]
+        async with self._sessions() as session:
+            advisers = await self._advisers(session)
         try:
-            check_names(apply(Rota(), kind, data), advisers, self._config.municipalities)
+            check_names(apply(Rota(), kind, data), list(advisers), self._config.municipalities)
         except RotaError as exc:
             raise Invalid(str(exc)) from exc
-        places = self._places_of(kind, data)
+        places = self._places_of(kind, data, advisers)
         if not self._may_edit(staff, places):
             # The same answer as for an adviser or desk that does not exist.
             raise Invalid("Deze adviseur of gemeente is onbekend, of niet een van jouw "
@@ -164,8 +180,9 @@ class RotaBook:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             entry = await repo.rota_entry_for_update(session, entry_id)
+            advisers = await self._advisers(session)
             if entry is None or entry.removed_at is not None or \
-                    not self._may_edit(staff, self._places_of(entry.kind, entry.data)):
+                    not self._may_edit(staff, self._places_of(entry.kind, entry.data, advisers)):
                 raise NotFound("Deze roosterregel bestaat niet (meer).")
             entry.removed_at, entry.removed_by = now, staff.id
             await repo.add_audit_record(session, AuditRecord(
@@ -182,6 +199,7 @@ class RotaBook:
                                            actions=[f"rota_{how}_{kind}" for kind in KINDS
                                                     for how in ("add", "remove")])
             names = await repo.display_names(session)
+            advisers = await self._advisers(session)
         rota = self._with(entries)
         zone = ZoneInfo(self._config.time_zone)
         visible = None if staff.role == REGIONAL_COORDINATOR else set(staff.municipalities)
@@ -192,7 +210,12 @@ class RotaBook:
         return {
             "week": monday.isoformat(), "time_zone": str(zone), "duties": duties,
             "entries": [_entry_json(e) for e in entries
-                        if self._may_edit(staff, self._places_of(e.kind, e.data))],
+                        if self._may_edit(staff, self._places_of(e.kind, e.data, advisers))],
+            # Who can be put on the rota: configured advisers and those added with
+            # `adviceline users add`.
+            "advisers": [{"username": name, "name": user.display_name}
+                         for name, user in sorted(advisers.items(),
+                                                  key=lambda item: item[1].display_name)],
             "configured": {"shifts": len(self._config.rota.shifts),
                            "absences": len(self._config.rota.absences),
                            "swaps": len(self._config.rota.swaps)},

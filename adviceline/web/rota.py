@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adviceline.config import ADVISER, REGIONAL_COORDINATOR
+from adviceline.config import REGIONAL_COORDINATOR
 from adviceline.domain import Invalid
 from adviceline.rota import ABSENCE, SHIFT, SWAP, local_today, monday_of
 from adviceline.web import pages
@@ -69,7 +69,7 @@ async def rota_page(request: web.Request) -> web.Response:
              if regional or m.id in staff.user.municipalities]
     if regional:
         desks.append((REGIONAL_POOL, "Regionale pool"))
-    names = {u.username: u.display_name for u in config.users}
+    names = {a["username"]: a["name"] for a in week["advisers"]}
     cells: dict[tuple[str, int], list[str]] = defaultdict(list)
     for duty in week["duties"]:
         start, end = datetime.fromisoformat(duty["start"]), datetime.fromisoformat(duty["end"])
@@ -83,7 +83,7 @@ async def rota_page(request: web.Request) -> web.Response:
         f"<tr><th>{escape(name)}</th>" + "".join(
             f"<td>{'<br>'.join(cells[(desk, i)]) or '–'}</td>" for i in range(7)) + "</tr>"
         for desk, name in desks)
-    advisers = [(u.username, u.display_name) for u in config.users if u.role == ADVISER]
+    advisers = [(a["username"], a["name"]) for a in week["advisers"]]
     entries = "".join(
         f'<li data-entry="{e["id"]}">{escape(_describe(e, names))} '
         f'<button type="button" class="link remove" data-entry="{e["id"]}">verwijderen</button>'

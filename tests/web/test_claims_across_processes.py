@@ -70,8 +70,8 @@ async def offers_open(app: RunningApp) -> int:
 async def test_every_question_is_claimed_exactly_once_across_two_instances(
         running: RunningApp, second: RunningApp) -> None:
     sessions = running.app[SESSIONS]
-    # Anouk, a configured adviser of Enschede's desk, gets offers from the dispatchers; the
-    # others (added as with `adviceline users add`) pick from the queue.
+    # Anouk is a configured adviser of Enschede's desk, the others are added as with
+    # `adviceline users add`: all of them staff the desk and get offers.
     names = ["adviseur.enschede", *(f"adviseur.claim{n}" for n in range(1, ADVISERS))]
     for name in names[1:]:
         await add_user(sessions, username=name, display_name=name, role="adviser",
@@ -98,8 +98,9 @@ async def test_every_question_is_claimed_exactly_once_across_two_instances(
                 headers={"X-CSRF-Token": await _csrf(login, app.url("/console"))})
             assert response.status == 200
         async with asyncio.timeout(30):
-            # An open offer before the race starts, so accepting races with claiming.
-            while await offers_open(running) < 1:
+            # Every adviser has an open offer before the race starts, so accepting races with
+            # claiming.
+            while await offers_open(running) < ADVISERS:
                 await running.app[DISPATCHER].tick()
                 await asyncio.sleep(0.05)
         async with asyncio.timeout(60):

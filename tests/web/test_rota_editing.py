@@ -3,10 +3,15 @@ and the dispatcher works from the rota as changed."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
-from adviceline.web.keys import ROTA
+from adviceline.domain import Inbound
+from adviceline.users import add_user
+from adviceline.web.keys import DISPATCHER, PIPELINE, ROTA, SESSIONS
 from tests.conftest import RunningApp
+from tests.web.test_end_to_end import UNANSWERABLE, _csrf
 
 SHIFT = {"adviser": "adviseur.hengelo", "where": "hengelo", "role": "on_duty",
          "days": ["tue"], "hours": ["09:00-12:00"]}
@@ -101,3 +106,45 @@ async def test_rota_changes_are_checked_and_limited_to_the_coordinators_desks(
     finally:
         for session in (esther, dirk, adviser):
             await session.close()
+
+
+async def test_an_adviser_added_with_the_cli_goes_on_the_rota_and_gets_offers(
+        running: RunningApp) -> None:
+    await add_user(running.app[SESSIONS], username="adviseur.nieuw", display_name="Noor (nieuw)",
+                   role="adviser", municipalities=["hengelo"], regional_pool=False,
+                   password="noor-heeft-een-lang-wachtwoord")
+    esther = await running.login("coordinator.hengelo", "demo-coordinator-hengelo")
+    noor = await running.login("adviseur.nieuw", "noor-heeft-een-lang-wachtwoord")
+    try:
+        added = await post(esther, running, "/coordinator/api/rota/shifts",
+                           {**SHIFT, "adviser": "adviseur.nieuw"})
+        assert added.status == 201, await added.text()
+        sick = await post(esther, running, "/coordinator/api/rota/absences",
+                          {"adviser": "adviseur.nieuw", "from": "2026-11-26",
+                           "to": "2026-11-26", "reason": "sickness"})
+        assert sick.status == 201, await sick.text()   # her municipality: Esther's to change
+        week = await (await esther.get(running.url("/coordinator/api/rota?week=2026-11-24"))).json()
+        assert {"username": "adviseur.nieuw", "name": "Noor (nieuw)"} in week["advisers"]
+        assert [d["adviser"] for d in week["duties"]] == ["adviseur.nieuw"]
+        page = await (await esther.get(running.url("/coordinator/rota?week=2026-11-24"))).text()
+        assert "Noor (nieuw) 09:00-12:00" in page
+        assert '<option value="adviseur.nieuw">' in page
+
+        # On duty for Hengelo now (Tuesday 10:00): the dispatcher offers her Hengelo's question.
+        csrf = await _csrf(noor, running.url("/console"))
+        response = await noor.post(running.url("/console/api/presence"),
+                                   json={"status": "available"}, headers={"X-CSRF-Token": csrf})
+        assert response.status == 200
+        pipeline = running.app[PIPELINE]
+        conversation = await pipeline.open_conversation("web", "hengelo", "nl")
+        await pipeline.receive(Inbound(conversation.conversation_id, UNANSWERABLE, None))
+        offered: list[dict[str, object]] = []
+        async with asyncio.timeout(10):
+            while not offered:
+                await running.app[DISPATCHER].tick()
+                queue = (await (await noor.get(running.url("/console/api/queue"))).json())
+                offered = [q for q in queue["questions"] if q["offered_to_me"]]
+        assert offered[0]["municipality"] == "hengelo"
+    finally:
+        await esther.close()
+        await noor.close()
