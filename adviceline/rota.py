@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.clock import Clock
-from adviceline.config import REGIONAL_COORDINATOR, Config
+from adviceline.config import ADVISER, REGIONAL_COORDINATOR, Config
 from adviceline.domain import Invalid, NotFound
 from adviceline.storage import repository as repo
 from adviceline.storage.models import AuditRecord, RotaEntry, User
@@ -114,10 +114,14 @@ class RotaBook:
         return self._with(entries)
 
     @staticmethod
-    async def _advisers(session: AsyncSession) -> dict[str, User]:
+    async def _advisers(session: AsyncSession, *,
+                        disabled_too: bool = False) -> dict[str, User]:
         """Every active adviser by username: the configured ones and those added with
-        `adviceline users add` (both are in the users table)."""
-        return {user.username: user for user in await repo.adviser_users(session)}
+        `adviceline users add` (both are in the users table). `disabled_too`: also those
+        disabled since, whose rota lines still belong to their municipalities' coordinators."""
+        users = await repo.all_users(session) if disabled_too else \
+            await repo.adviser_users(session)
+        return {user.username: user for user in users if user.role == ADVISER}
 
     def _with(self, entries: Any) -> Rota:
         rota = self._config.rota
@@ -180,7 +184,7 @@ class RotaBook:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             entry = await repo.rota_entry_for_update(session, entry_id)
-            advisers = await self._advisers(session)
+            advisers = await self._advisers(session, disabled_too=True)
             if entry is None or entry.removed_at is not None or \
                     not self._may_edit(staff, self._places_of(entry.kind, entry.data, advisers)):
                 raise NotFound("Deze roosterregel bestaat niet (meer).")
@@ -199,7 +203,7 @@ class RotaBook:
                                            actions=[f"rota_{how}_{kind}" for kind in KINDS
                                                     for how in ("add", "remove")])
             names = await repo.display_names(session)
-            advisers = await self._advisers(session)
+            advisers = await self._advisers(session, disabled_too=True)
         rota = self._with(entries)
         zone = ZoneInfo(self._config.time_zone)
         visible = None if staff.role == REGIONAL_COORDINATOR else set(staff.municipalities)
@@ -215,7 +219,8 @@ class RotaBook:
             # `adviceline users add`.
             "advisers": [{"username": name, "name": user.display_name}
                          for name, user in sorted(advisers.items(),
-                                                  key=lambda item: item[1].display_name)],
+                                                  key=lambda item: item[1].display_name)
+                         if user.active],
             "configured": {"shifts": len(self._config.rota.shifts),
                            "absences": len(self._config.rota.absences),
                            "swaps": len(self._config.rota.swaps)},

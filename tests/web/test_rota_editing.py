@@ -8,7 +8,7 @@ import asyncio
 import aiohttp
 
 from adviceline.domain import Inbound
-from adviceline.users import add_user
+from adviceline.users import add_user, disable_user
 from adviceline.web.keys import DISPATCHER, PIPELINE, ROTA, SESSIONS
 from tests.conftest import RunningApp
 from tests.web.test_end_to_end import UNANSWERABLE, _csrf
@@ -145,6 +145,16 @@ async def test_an_adviser_added_with_the_cli_goes_on_the_rota_and_gets_offers(
                 queue = (await (await noor.get(running.url("/console/api/queue"))).json())
                 offered = [q for q in queue["questions"] if q["offered_to_me"]]
         assert offered[0]["municipality"] == "hengelo"
+
+        # Disabled later: off the list of advisers, but Esther still sees and removes her lines.
+        await disable_user(running.app[SESSIONS], "adviseur.nieuw")
+        week = await (await esther.get(running.url("/coordinator/api/rota?week=2026-11-24"))).json()
+        assert all(a["username"] != "adviseur.nieuw" for a in week["advisers"])
+        absence = next(e for e in week["entries"] if e["kind"] == "absence")
+        removed = await esther.delete(
+            running.url(f"/coordinator/api/rota/entries/{absence['id']}"),
+            headers={"X-CSRF-Token": await csrf_of(esther, running)})
+        assert removed.status == 200, await removed.text()
     finally:
         await esther.close()
         await noor.close()
