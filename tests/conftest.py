@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from adviceline.config import Config, RateLimitSettings, Secret, load_config, lo
 from adviceline.faq import Faq
 from adviceline.web.app import create_app
 from knowledge_base import Entry
+from tests import dovecot as dovecot_server
 
 POSTGRES_ENV = "ADVICELINE_TEST_POSTGRES_URL"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -38,6 +39,30 @@ def faq(base_config: Config) -> Faq:
     seconds of CPU). Every app and core shares it; a module may override `faq` (test_safety
     runs on a scripted crisis detector)."""
     return Faq(base_config)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[dovecot_server.Dovecot]:
+    """A real IMAP server (Dovecot, unprivileged, implicit TLS) for the whole session; each test
+    takes a fresh mailbox from it. Skips without Dovecot, fails under ADVICELINE_REQUIRE_DOVECOT
+    (CI installs it)."""
+    if not dovecot_server.available():
+        message = (f"IMAP tests need Dovecot at {dovecot_server.DOVECOT} "
+                   "(apt-get install dovecot-imapd)")
+        if os.environ.get("ADVICELINE_REQUIRE_DOVECOT"):
+            pytest.fail(f"ADVICELINE_REQUIRE_DOVECOT is set but {message}")
+        pytest.skip(message)
+    server = dovecot_server.Dovecot()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def mailbox(dovecot: dovecot_server.Dovecot) -> dovecot_server.Mailbox:
+    return dovecot.mailbox()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import logging
 from adviceline.channels import ParentPort
 from adviceline.config import Config, EmailSettings
 from adviceline.outbox import DeliveryWorker
+from bots.email.imap import ImapPoller
 from bots.email.inbound import Intake
 from bots.email.outbound import EmailChannel
 from bots.email.smtp import start_listener
@@ -22,6 +23,8 @@ class EmailService:
         self.intake = Intake(port, settings, config.email_addresses())
         self.channel = EmailChannel(port, settings, config.email_addresses())
         self.worker: DeliveryWorker = port.delivery_worker(self.channel)
+        self.poller = ImapPoller(self.intake, settings.imap) if settings.imap is not None \
+            else None
         self._port = port
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -38,6 +41,9 @@ class EmailService:
         # Outbound first: the relay may be unreachable; the worker retries until it answers,
         # and the service accepts mail meanwhile.
         self._tasks.append(asyncio.create_task(self.worker.run(), name="email-outbox"))
+        if self.poller is not None:
+            # An unreachable mailbox does not stop the start either: each round tries again.
+            self._tasks.append(asyncio.create_task(self.poller.run(), name="email-imap"))
         if self.settings.listen is not None:
             host, port = self.settings.listen
             self._server = await start_listener(self.intake, host, port,

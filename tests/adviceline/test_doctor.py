@@ -12,6 +12,7 @@ from aiosmtpd.smtp import SMTP
 
 from adviceline.cli import main
 from tests.bots.telegram.fakeapi import TOKEN, FakeBotApi
+from tests.dovecot import Mailbox
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "adviceline.toml"
 
@@ -130,3 +131,32 @@ async def test_the_telegram_token_is_checked_with_get_me(
     line = next(line for line in lines if "Telegram bot" in line)
     assert code == 1 and line.startswith("FAIL") and "connection refused" in line
     assert all(secret not in line for line in lines)
+
+
+async def test_the_imap_mailbox_logs_in_over_tls_and_opens_its_folder(
+        tmp_path: Path, relay: int, mailbox: Mailbox, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a real Dovecot (implicit TLS, its own CA); the password (from the environment)
+    in no line. Only the success path: one doctor run costs seconds."""
+    def configured(folder: str) -> Path:
+        return _config(tmp_path, f"""
+[email]
+relay = "127.0.0.1:{relay}"
+from_address = "opvoedvragen@cjg-twente.example"
+default_address = "opvoedvragen@cjg-twente.example"
+[email.imap]
+host = "{mailbox.host}"
+port = {mailbox.port}
+tls = true
+username = "{mailbox.username}"
+folder = "{folder}"
+ca_file = "{mailbox.ca_file}"
+""")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("ADVICELINE_EMAIL_IMAP_PASSWORD", mailbox.password)
+    code, lines = await _doctor(capsys, "--config", str(configured("INBOX")), "--database",
+                                database)
+    line = next((line for line in lines if "IMAP" in line), repr(lines))
+    assert code == 0 and line.startswith("ok"), lines
+    assert f"{mailbox.username}@{mailbox.host}:{mailbox.port}, folder 'INBOX' opens" in line
+    assert all(mailbox.password not in line for line in lines)
