@@ -201,6 +201,9 @@ class ParentPort:
     async def delivery_bounced(self, channel: str, channel_message_id: str, reason: str) -> int:
         return await self._push_channels().bounced(channel, channel_message_id, reason)
 
+    async def automatic_replies_today(self, channel: str, address: str) -> int:
+        return await self._push_channels().automatic_replies_today(channel, address)
+
     def faq_entry(self, entry_id: str, language: str,
                   municipality: str | None) -> tuple[str, str] | None:
         return self._push_channels().entry(entry_id, language, municipality)

@@ -109,6 +109,13 @@ class PushChannels:
             self._notifier.publish(QUEUE)
         return count
 
+    async def automatic_replies_today(self, channel: str, address: str) -> int:
+        """How many automatic messages went to this address in the last 24 hours (RFC 3834:
+        a channel keeps this to a few, so two robots never answer each other for long)."""
+        async with self._sessions() as session:
+            return await repo.automatic_deliveries_since(
+                session, channel, address, self._clock.now() - timedelta(days=1))
+
     def entry(self, entry_id: str, language: str,
               municipality: str | None) -> tuple[str, str] | None:
         """(question, answer) of a knowledge-base entry for this parent, if it still exists."""

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SEND_SECONDS = 60.0
 # Not for mail: the web chat's "an adviser is reading your question".
 NOT_MAILED = frozenset({"claimed"})
+# Crisis and concern replies (the emergency numbers) go out whatever the automatic-reply limit.
+SAFETY = frozenset({"crisis", "concern"})
 # Automatic messages stored within this span of the first one are answered in one mail.
 TOGETHER = timedelta(minutes=5)
 
@@ -63,6 +65,12 @@ class EmailChannel:
             return Skipped("not sent by mail")
         items = _together(parcel.items)
         conversation = parcel.conversation
+        if head.automatic and not any(item.message.kind in SAFETY for item in items) and \
+                await self._port.automatic_replies_today(CHANNEL, parcel.address) >= \
+                self._settings.auto_replies_per_day:
+            # RFC 3834: a few automatic replies per address a day; the emergency lines always.
+            return Skipped(f"more than {self._settings.auto_replies_per_day} automatic replies "
+                           "to this address in 24 hours", len(items))
         sender = self.sender(conversation.municipality)
         if self._key is None:
             self._key = await self._port.channel_secret(SECRET)

@@ -7,19 +7,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from email.message import EmailMessage
 from typing import TypeVar
 
 from sqlalchemy import select
 
 from adviceline.clock import FrozenClock
+from adviceline.config import Config, Secret
+from adviceline.faq import Faq
 from adviceline.notify import QUEUE
 from adviceline.storage.models import OutboxItem
 from adviceline.web.keys import FAQ, NOTIFIER, SESSIONS
 from bots.email import tokens
 from bots.email.compose import plain
 from bots.email.inbound import SECRET
-from tests.bots.email.conftest import ALMELO, PARENT, MailApp, Relay, mail
+from tests.bots.email.conftest import (
+    ALMELO,
+    PARENT,
+    MailApp,
+    Relay,
+    email_config,
+    mail,
+    start,
+)
 from tests.conftest import RunningApp, answerable
 from tests.web.test_end_to_end import UNANSWERABLE, _csrf
 
@@ -221,3 +232,26 @@ async def test_an_address_the_mail_server_refuses_fails_and_advisers_see_why(
         assert "550" in receipt["delivery"]["reason"]
     finally:
         await adviser.close()
+
+
+async def test_automatic_replies_are_capped_per_address_a_day_but_never_the_emergency_lines(
+        base_config: Config, sqlite_url: str, clock: FrozenClock, faq: Faq,
+        relay: Relay) -> None:
+    config = replace(base_config, database_url=Secret(sqlite_url), demo=False)
+    configured = email_config(config, relay=("127.0.0.1", relay.port), auto_replies_per_day=2)
+    async for app in start(configured, clock, faq):
+        for number in range(3):
+            clock.advance(minutes=1)
+            assert (await app.send(mail(f"Vraag {number}: {UNANSWERABLE}",
+                                        message_id=f"<c{number}@example.nl>")))[0] == 250
+        items = await eventually(settled(app))
+        assert [(item.status, item.last_error) for item in items] == [
+            ("delivered", None), ("delivered", None),
+            ("skipped", "more than 2 automatic replies to this address in 24 hours")]
+        assert len(relay.mails) == 2
+
+        clock.advance(minutes=1)
+        assert (await app.send(mail("mijn man slaat me en de kinderen zijn bang",
+                                    message_id="<c9@example.nl>")))[0] == 250
+        [*_, emergency] = await relay.wait_for(3)
+        assert "112" in text_of(emergency) and "0800-2000" in text_of(emergency)
