@@ -112,6 +112,7 @@ class Dovecot:
 
     def _write_config(self) -> None:
         folder = self.folder
+        (folder / "dovecot.log").unlink(missing_ok=True)
         for name in ("run", "state", "mail"):
             (folder / name).mkdir(exist_ok=True)
         (folder / "dovecot.conf").write_text(f"""
@@ -161,7 +162,12 @@ service anvil {{
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self._process is None or self._process.poll() is not None:
-                return False
+                return False   # e.g. a port taken meanwhile: the master exits
+            # The master says it is starting up only once its listeners are bound, so a
+            # connection below reaches this Dovecot and not whoever else has the port.
+            if "starting up" not in self.log():
+                time.sleep(0.02)
+                continue
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
@@ -124,18 +125,31 @@ class Relay:
         self.refuse: set[str] = set()
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._held: socket.socket | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: SMTP(self, loop=loop), "127.0.0.1",
-                                                self.port)
+                                                self.port, reuse_address=True)
         self.port = int(self._server.sockets[0].getsockname()[1])
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
-    async def stop(self) -> None:
+    async def stop(self, hold: bool = True) -> None:
+        """Down: connections are refused. The port stays bound (not listening: the kernel
+        refuses connections to it) so no other process takes it before `start` again."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if hold and self._held is None:
+            self._held = socket.socket()
+            self._held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._held.bind(("127.0.0.1", self.port))
+        elif not hold and self._held is not None:
+            self._held.close()
+            self._held = None
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -165,7 +179,7 @@ async def relay() -> AsyncIterator[Relay]:
     server = Relay()
     await server.start()
     yield server
-    await server.stop()
+    await server.stop(hold=False)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ and a mail fetched twice never makes a second question."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
+import socket
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 
 import pytest
@@ -141,9 +143,10 @@ async def test_after_an_outage_or_a_failed_store_everything_unseen_is_taken_in_o
     await box.deliver(*raws[:2])
 
     # The mailbox is unreachable: nothing is taken, nothing is marked.
-    closed = ImapPoller(app.service.intake, settings(mailbox, port=_closed_port()))
-    with pytest.raises(OSError):
-        await closed.poll()
+    with refusing_port() as port:
+        closed = ImapPoller(app.service.intake, settings(mailbox, port=port))
+        with pytest.raises(OSError):
+            await closed.poll()
     # Storing fails at the first mail: the round stops, both stay unseen.
     flaky = ImapPoller(FailingOnce(app.service.intake), settings(mailbox))  # type: ignore[arg-type]
     with pytest.raises(ConnectionError):
@@ -187,8 +190,9 @@ async def parent_texts(app: MailApp) -> list[str]:
         return [str(body) for body in rows]
 
 
-def _closed_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port that refuses connections: bound, never listening (so no one else takes it)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
