@@ -255,3 +255,25 @@ async def test_automatic_replies_are_capped_per_address_a_day_but_never_the_emer
                                     message_id="<c9@example.nl>")))[0] == 250
         [*_, emergency] = await relay.wait_for(3)
         assert "112" in text_of(emergency) and "0800-2000" in text_of(emergency)
+
+
+async def test_a_suggestion_is_no_dead_end_one_receipt_lists_the_entries_that_may_help(
+        base_config: Config, sqlite_url: str, clock: FrozenClock, faq: Faq,
+        relay: Relay) -> None:
+    vague = next(q for q in ("ruzie", "mijn kind is boos", "hoe praat ik met mijn kind",
+                             "mijn kind wil niet") if faq.decide(q).outcome == "suggest")
+    config = replace(base_config, database_url=Secret(sqlite_url), demo=False)
+    async for app in start(email_config(config, relay=("127.0.0.1", relay.port)), clock, faq):
+        assert (await app.send(mail(vague)))[0] == 250
+        [receipt] = await relay.wait_for(1)
+        items = await eventually(settled(app))
+        # The suggestions and the receipt were stored together: one mail carries both.
+        assert [item.status for item in items] == ["delivered", "delivered"]
+        assert {item.channel_message_id for item in items} == {receipt["Message-ID"]}
+        body = text_of(receipt)
+        assert body.index("Misschien helpt een van deze") < body.index("may already help")
+        candidates = faq.decide(vague).candidates[:config.matcher.max_suggestions]
+        for candidate in candidates:
+            found = app.port.faq_entry(candidate.entry, "nl", "almelo")
+            assert found is not None and found[0] in body
+        assert "Almelo" in body and receipt["Auto-Submitted"] == "auto-replied"
