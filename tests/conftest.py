@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -22,6 +24,7 @@ from adviceline.web.app import create_app
 from knowledge_base import Entry
 from tests import dovecot as dovecot_server
 
+T = TypeVar("T")
 POSTGRES_ENV = "ADVICELINE_TEST_POSTGRES_URL"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A Tuesday morning: every municipal desk in the default configuration is staffed.
@@ -157,6 +160,17 @@ async def running(config: Config, clock: FrozenClock, faq: Faq) -> AsyncIterator
     async with aiohttp.ClientSession() as http:
         yield RunningApp(server, http)
     await server.close()
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
+    """Poll what only the database (or another process) shows, with a deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await probe()
+        if found is not None:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
+        await asyncio.sleep(0.02)
 
 
 def answerable(faq: Faq, topic: str | None = None) -> list[Entry]:

@@ -23,8 +23,7 @@ from adviceline.web.keys import SESSIONS
 from bots.email.imap import ImapPoller
 from bots.email.inbound import Intake
 from tests.bots.email.conftest import ALMELO, PARENT, REGION, MailApp, Relay, email_config, mail
-from tests.bots.email.test_outbound import eventually
-from tests.conftest import answerable
+from tests.conftest import answerable, eventually
 from tests.dovecot import Mailbox
 from tests.web.test_end_to_end import UNANSWERABLE
 

@@ -5,11 +5,9 @@ down for a while loses nothing and sends nothing twice; a refused address is sho
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from email.message import EmailMessage
-from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -31,21 +29,8 @@ from tests.bots.email.conftest import (
     mail,
     start,
 )
-from tests.conftest import RunningApp, answerable
+from tests.conftest import RunningApp, answerable, eventually
 from tests.web.test_end_to_end import UNANSWERABLE, _csrf
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-    """Poll what only the database shows, with a deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
-        await asyncio.sleep(0.01)
 
 
 async def outbox(app: MailApp) -> list[OutboxItem]:

@@ -5,12 +5,10 @@ outbox, through 429s, 5xx, dropped connections and slow answers."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,9 +23,8 @@ from adviceline.web.keys import FAQ, NOTIFIER, SESSIONS
 from bots.telegram import BOT
 from tests.bots.telegram.conftest import SECRET, WEBHOOK_URL, serve
 from tests.bots.telegram.fakeapi import FakeBotApi, Fault, buttons, message, tap
-from tests.conftest import RunningApp, answerable
+from tests.conftest import RunningApp, answerable, eventually
 
-T = TypeVar("T")
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CRISIS = "mijn man slaat me en de kinderen zijn bang"
 
@@ -45,17 +42,6 @@ async def stored_updates(running: RunningApp) -> dict[int, ChannelUpdate]:
     async with running.app[SESSIONS]() as session:
         rows = (await session.scalars(select(ChannelUpdate))).all()
     return {row.update_id: row for row in rows}
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-    """Poll what only the database shows, with a deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
-        await asyncio.sleep(0.02)
 
 
 def visible(text: str) -> str:
