@@ -47,8 +47,6 @@ class ImapPoller:
         self._settings = settings
         self._watermark: Watermark | None = None
         self._tls: ssl.SSLContext | None = None
-        self.rounds = 0           # completed rounds, for tests and the log
-        self.round_done = asyncio.Event()
 
     async def run(self) -> None:
         """A round every poll_seconds; a failed round (server down, refused login) is logged
@@ -72,8 +70,6 @@ class ImapPoller:
                     await client.logout()
             except Exception:   # the server went away meanwhile: nothing to tidy
                 pass
-        self.rounds += 1
-        self.round_done.set()
         if taken:
             log.info("mail taken in from the mailbox", extra={"channel": "email",
                                                                "count": taken})
