@@ -45,7 +45,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
+def tls_certificate(folder: Path) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -83,7 +83,7 @@ class Dovecot:
             self.user, self.uid, self.gid = account.pw_name, account.pw_uid, account.pw_gid
         else:
             self.user, self.uid, self.gid = getpass.getuser(), os.getuid(), os.getgid()
-        self.cert_file, self.key_file = _certificate(self.folder)
+        self.cert_file, self.key_file = tls_certificate(self.folder)
         self.passwd = self.folder / "passwd"
         self.passwd.write_text("", encoding="utf-8")
         self.port = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import socket
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
@@ -14,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from adviceline.channels import ParentPort
 from adviceline.clock import FrozenClock
@@ -119,18 +120,43 @@ class Relay:
     is sent, refuses the addresses in `refuse` with 550, and can be stopped and started again
     on the same port (the relay is down, then back)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False,
+                 login: tuple[str, str] | None = None) -> None:
+        """`tls`: offer STARTTLS (and require it), or with `implicit_tls` speak TLS from the
+        first byte; `login`: require AUTH with this username and password (over TLS only)."""
         self.mails: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.sessions: list[tuple[bool, str | None]] = []   # (over TLS, logged in as) per mail
         self.refuse: set[str] = set()
         self.port = 0
+        self._tls, self._implicit, self._login = tls, implicit_tls, login
         self._server: asyncio.Server | None = None
         self._held: socket.socket | None = None
 
+    def _protocol(self, loop: asyncio.AbstractEventLoop) -> SMTP:
+        starttls: dict[str, Any] = {}
+        if self._tls is not None and not self._implicit:
+            starttls = {"tls_context": self._tls, "require_starttls": True}
+        if self._login is None:
+            return SMTP(self, loop=loop, **starttls)
+        # Over implicit TLS aiosmtpd cannot tell the connection is encrypted: TLS is there from
+        # the first byte, so it need not require it for AUTH.
+        return SMTP(self, loop=loop, authenticator=self._authenticate,
+                    auth_require_tls=not self._implicit, **starttls)
+
+    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                      data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) \
+            if isinstance(data, LoginPassword) else None
+        if given is None or given != self._login:
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=data)
+
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: SMTP(self, loop=loop), "127.0.0.1",
-                                                self.port, reuse_address=True)
+        self._server = await loop.create_server(
+            lambda: self._protocol(loop), "127.0.0.1", self.port, reuse_address=True,
+            ssl=self._tls if self._implicit else None)
         self.port = int(self._server.sockets[0].getsockname()[1])
         if self._held is not None:
             self._held.close()
@@ -160,6 +186,12 @@ class Relay:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
+        login = session.auth_data.login.decode() \
+            if isinstance(session.auth_data, LoginPassword) else None
+        encrypted = session.ssl is not None or (
+            server.transport is not None
+            and server.transport.get_extra_info("ssl_object") is not None)
+        self.sessions.append((encrypted, login))
         self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         self.mails.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
         return "250 2.0.0 OK"

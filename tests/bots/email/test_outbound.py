@@ -5,10 +5,13 @@ down for a while loses nothing and sends nothing twice; a refused address is sho
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from email.message import EmailMessage
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from adviceline.clock import FrozenClock
@@ -30,6 +33,7 @@ from tests.bots.email.conftest import (
     start,
 )
 from tests.conftest import RunningApp, answerable, eventually
+from tests.dovecot import tls_certificate
 from tests.web.test_end_to_end import UNANSWERABLE, _csrf
 
 
@@ -262,3 +266,35 @@ async def test_a_suggestion_is_no_dead_end_one_receipt_lists_the_entries_that_ma
             found = app.port.faq_entry(candidate.entry, "nl", "almelo")
             assert found is not None and found[0] in body
         assert "Almelo" in body and receipt["Auto-Submitted"] == "auto-replied"
+
+
+@pytest.mark.parametrize("relay_tls", ["starttls", "tls"])
+async def test_replies_go_out_over_tls_with_the_relay_login(
+        base_config: Config, sqlite_url: str, clock: FrozenClock, faq: Faq, tmp_path: Path,
+        relay_tls: str) -> None:
+    """relay_tls = "starttls" | "tls" with relay_username and the password from the
+    environment's Secret: the relay (requiring TLS before AUTH) gets the mail over TLS, logged
+    in, with its certificate checked against relay_ca_file."""
+    cert_file, key_file = tls_certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    secure = Relay(tls=server_tls, implicit_tls=relay_tls == "tls",
+                   login=("cjg-relay", "geheim wachtwoord"))
+    await secure.start()
+    config = replace(base_config, database_url=Secret(sqlite_url), secure_cookies=False,
+                     demo=False)
+    config = email_config(config, relay=("localhost", secure.port), relay_tls=relay_tls,
+                          relay_username="cjg-relay", relay_password=Secret("geheim wachtwoord"),
+                          relay_ca_file=cert_file)
+    try:
+        async for app in start(config, clock, faq):
+            entry = answerable(app.running.app[FAQ])[0]
+            code, _ = await app.send(mail(entry.question))
+            assert code == 250
+            [answer] = await secure.wait_for(1)
+            assert answer["In-Reply-To"] == "<q1@example.nl>"
+            assert secure.sessions == [(True, "cjg-relay")]
+            [item] = await eventually(settled(app))
+            assert item.status == "delivered"
+    finally:
+        await secure.stop(hold=False)
