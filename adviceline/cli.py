@@ -11,10 +11,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adviceline.config import DEFAULT_CONFIG_FILE, Config, ConfigError, load_config, load_demo_users
 from adviceline.storage.startup import DatabaseUnavailable, check_database
+
+if TYPE_CHECKING:
+    from knowledge_base import Matcher
 
 DEMO_USERS_FILE = DEFAULT_CONFIG_FILE.parent / "demo-users.toml"
 
@@ -140,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--test-corpus", type=Path,
                           help="folder of test writers scored by the shipped detector as it is "
                                "(default: knowledge_base/safeguarding_test)")
+    evaluate.add_argument("--choose-thresholds", action="store_true",
+                          help="choose matcher.answer_threshold and answer_margin on the dev "
+                               "set and the tuning writers (nested, precision first) and print "
+                               "them; the held-out writers take no part")
     evaluate.add_argument("--no-writers", action="store_true",
                           help="skip the per-writer crisis evaluation (dev and question sets only)")
     evaluate.add_argument("--show-misses", action="store_true",
@@ -453,6 +460,34 @@ def _kb_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_threshold_choice(matcher: Matcher, devset: Path, tuning: list[Path]) -> None:
+    from knowledge_base.evaluate import read_devset
+    from knowledge_base.thresholds import choose_thresholds, score_questions
+
+    writers = {"dev set": score_questions(matcher, read_devset(devset))}
+    writers.update({p.stem: score_questions(matcher, read_devset(p)) for p in tuning})
+    print()
+    if len(writers) < 2:
+        print("Choosing thresholds needs the dev set and at least one tuning writer.")
+        return
+    choice = choose_thresholds(writers)
+    if choice is None:
+        print("No answer_threshold / answer_margin keeps every left-out training writer at "
+              "precision 0.97: answer fewer questions at once, or improve the matcher.")
+        return
+    print(f"Thresholds chosen on the training writers (each writer at precision >= "
+          f"{choice.requirement:g}, the lowest requirement that held 0.97 on a writer left out):")
+    print(f"  answer_threshold = {choice.answer_threshold:g}   answer_margin = "
+          f"{choice.answer_margin:g}   (now {matcher.settings.answer_threshold:g} / "
+          f"{matcher.settings.answer_margin:g})")
+    for name, figures in choice.per_writer.items():
+        left_out = choice.left_out[name]
+        print(f"  {name:<12} precision {figures.precision:5.3f}  answered right "
+              f"{figures.answered_right:5.3f}  out of scope kept {figures.out_of_scope_kept:5.3f}"
+              f"   | left out: precision {left_out.precision:5.3f}  answered right "
+              f"{left_out.answered_right:5.3f}")
+
+
 def _kb_eval(args: argparse.Namespace) -> int:
     from knowledge_base import Matcher, load_knowledge_base
     from knowledge_base.evaluate import DEFAULT_HELDOUT, DEFAULT_TUNING, evaluate, worst_of
@@ -469,6 +504,8 @@ def _kb_eval(args: argparse.Namespace) -> int:
               "not a measure of generalisation):")
         for path in tuning:
             print(f"  {path.stem:<12} tuning    {evaluate(matcher, path).summary()}")
+    if args.choose_thresholds:
+        _print_threshold_choice(matcher, args.devset or config.devset, tuning)
     heldout = sorted((args.questions or DEFAULT_HELDOUT).glob("*.jsonl"))
     if heldout:
         print()

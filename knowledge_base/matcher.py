@@ -29,9 +29,9 @@ MIN_PHRASING_IDF = 0.3
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    answer_threshold: float = 85.0  # score 0..100 at/above which (with the margin) we answer
+    answer_threshold: float = 86.0  # score 0..100 at/above which (with the margin) we answer
     suggest_threshold: float = 30.0  # at/above which we suggest
-    answer_margin: float = 25.0  # best must beat the best entry of another topic by this much
+    answer_margin: float = 22.0  # best must beat the best entry of another topic by this much
     max_suggestions: int = 3
     min_answer_terms: int = 2  # a one-word message ("test", "slapen") is never answered at once
     unknown_word_weight: float = 2.0  # weight of a word no entry knows (idf runs 0.1-4.6)

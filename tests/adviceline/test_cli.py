@@ -164,3 +164,19 @@ def test_kb_eval_labels_tuning_and_held_out_question_writers(tmp_path: Path, cap
     assert out.index("Tuning writers") < out.index("tijmen") < out.index("Held-out")
     worst = next(row for row in out.splitlines() if row.strip().startswith("worst"))
     assert "held out" in worst and "out of scope kept 1.000" in worst
+
+
+def test_kb_eval_chooses_thresholds_on_the_training_writers_only(tmp_path: Path, capsys) -> None:
+    line = {"q": "mijn zoon van 7 plast nog elke nacht in bed", "label": "in_scope",
+            "topic": "bedplassen", "lang": "nl", "lookalike": False}
+    devset = tmp_path / "dev.jsonl"
+    devset.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    tuning = tmp_path / "tuning"
+    tuning.mkdir()
+    (tuning / "tijmen.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert main(["kb", "eval", "--no-writers", "--choose-thresholds", "--devset", str(devset),
+                 "--questions", str(tmp_path / "none"), "--tuning", str(tuning)]) == 0
+    out = capsys.readouterr().out
+    assert "Thresholds chosen on the training writers" in out
+    assert "answer_threshold = " in out and "answer_margin = " in out
+    assert "tijmen" in out.split("Thresholds chosen")[1]
