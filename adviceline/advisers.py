@@ -260,6 +260,7 @@ class AdviserDesk:
             question = await self._claimed_by(session, adviser, question_id, now)
             back_to_queue(question)   # at its old place: waiting_since is kept
             question.declined_by = [*(question.declined_by or []), adviser.id]
+            question.last_declined_at = now
             await repo.record_event(session, question, "released", now, adviser_id=adviser.id)
         self._notifier.publish(QUEUE)
 
@@ -272,6 +273,7 @@ class AdviserDesk:
                 raise Conflict("Deze vraag is niet (meer) aan jou aangeboden.")
             question.offered_to = question.offered_until = None
             question.declined_by = [*(question.declined_by or []), adviser.id]
+            question.last_declined_at = now
             await repo.record_event(session, question, "offer_declined", now,
                                     adviser_id=adviser.id)
         self._notifier.publish(QUEUE)
@@ -361,6 +363,7 @@ class AdviserDesk:
             else:
                 back_to_queue(question)   # at its old place: waiting_since is kept
                 question.declined_by = [*(question.declined_by or []), adviser.id]
+                question.last_declined_at = now
                 if to_desk == REGIONAL_POOL:
                     question.routed_to_pool = True
                 else:

@@ -84,6 +84,7 @@ class Dispatcher:
                 if question.offered_to is not None and question.offered_until is not None \
                         and question.offered_until <= now:
                     question.declined_by = [*(question.declined_by or []), question.offered_to]
+                    question.last_declined_at = now
                     await repo.record_event(session, question, "offer_lapsed", now,
                                             adviser_id=question.offered_to)
                     question.offered_to = question.offered_until = None
@@ -101,6 +102,8 @@ class Dispatcher:
                                  staffing, now, self._config.routing.offer_time,
                                  busy)
                 if isinstance(step, Offer):
+                    if step.new_round:
+                        question.declined_by = []
                     question.offered_to, question.offered_until = step.adviser_id, step.until
                     busy.add(step.adviser_id)
                     await repo.record_event(session, question, "offered", now,
@@ -173,7 +176,8 @@ class Dispatcher:
             routed_to_pool=question.routed_to_pool,
             waiting_since=question.waiting_since or question.created_at,
             offered_to=question.offered_to, offered_until=question.offered_until,
-            declined_by=frozenset(question.declined_by or ()))
+            declined_by=frozenset(question.declined_by or ()),
+            last_declined_at=question.last_declined_at)
 
     async def run(self) -> None:
         """Tick forever (a cleanup_ctx task); a failed round is logged and the next one runs."""

@@ -10,7 +10,7 @@ at its old place. Pure: states in, decisions out.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from routing.rota import REGIONAL_POOL, AdviserProfile
@@ -54,6 +54,7 @@ class OpenQuestion:
     offered_to: int | None = None
     offered_until: datetime | None = None
     declined_by: frozenset[int] = field(default_factory=frozenset)
+    last_declined_at: datetime | None = None   # the latest "not now", lapse or release
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Offer:
     question_id: str
     adviser_id: int
     until: datetime
+    new_round: bool = False   # everyone had said no: their declines are forgotten
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,23 @@ def next_step(question: OpenQuestion, advisers: Collection[AdviserState], staffi
                                 for a in advisers if a.username in on_duty)
         if everyone_declined or now - question.waiting_since >= offer_time:
             return ToPool(question.id)
-    return None
+        return None
+    return _new_round(question, candidates, now, offer_time)
+
+
+def _new_round(question: OpenQuestion, candidates: Collection[AdviserState], now: datetime,
+               offer_time: timedelta) -> Offer | None:
+    """The pool (or, for a crisis, everyone on duty) has said no to a question that still
+    waits: after a pause of one offer time since the last "not now", offer it again as if
+    nobody had declined, so no question is left to be picked by chance."""
+    if not question.declined_by:
+        return None
+    if question.last_declined_at is not None and now - question.last_declined_at < offer_time:
+        return None
+    again = choose_adviser(replace(question, declined_by=frozenset()), candidates)
+    if again is None:
+        return None
+    return Offer(question.id, again.user_id, now + offer_time, new_round=True)
 
 
 @dataclass(frozen=True)

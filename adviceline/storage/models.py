@@ -257,6 +257,7 @@ class Question(Base):
     offered_to: Mapped[int | None] = mapped_column(Integer)   # a users.id
     offered_until: Mapped[datetime | None]
     declined_by: Mapped[list[int] | None] = mapped_column(JSON)
+    last_declined_at: Mapped[datetime | None]   # the latest of those; a new round waits for it
     routed_to_pool: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=false())
     # A crisis or concern over [rate_limits] crisis_per_*: queued as an ordinary question,

@@ -90,6 +90,31 @@ async def test_declined_at_the_own_desk_goes_to_the_pool(core: Core, config: Con
     assert any(q["id"] == question.id for q in await core.desk.queue(regio))
 
 
+async def test_when_the_pool_said_no_too_a_new_round_offers_it_again(
+        core: Core, config: Config, clock: FrozenClock) -> None:
+    """No question is stranded to be picked by chance: after everyone declined, a pause of
+    one offer time, then the offers start again (the declines forgotten)."""
+    hengelo, regio = await adviser(core, "adviseur.hengelo"), await adviser(core,
+                                                                            "adviseur.regio")
+    await core.desk.set_presence(hengelo, "available")
+    await core.desk.set_presence(regio, "available")
+    conversation = await ask(core, "hengelo")
+    rounds = dispatcher(core, config, clock)
+    await rounds.tick()
+    question_id = (await question_of(core, conversation)).id
+    await core.desk.decline(hengelo, question_id)
+    await rounds.tick()   # to the pool
+    await rounds.tick()   # offered to the pool adviser
+    await core.desk.decline(regio, question_id)
+    assert (await rounds.tick())["offered"] == 0       # not straight back to who said no
+    clock.advance(seconds=config.routing.offer_seconds)
+    await core.desk.set_presence(regio, "available")   # the console's heartbeat
+    assert (await rounds.tick())["offered"] == 1
+    again = await question_of(core, conversation)
+    assert again.offered_to == regio.id and again.declined_by == []
+    await core.desk.claim(regio, question_id)
+
+
 async def test_an_offer_nobody_accepts_lapses_and_the_pool_takes_over(
         core: Core, config: Config, clock: FrozenClock) -> None:
     hengelo, regio = await adviser(core, "adviseur.hengelo"), await adviser(core,

@@ -141,3 +141,30 @@ def test_an_offer_only_ever_goes_to_someone_who_can_take_it(team, declined) -> N
     else:
         assert chosen in able
         assert chosen.live_chats == min(a.live_chats for a in able)
+
+
+def test_when_the_pool_has_said_no_a_new_round_starts_after_a_pause() -> None:
+    team = [adviser(3, "carin"), adviser(1, "anouk")]    # only carin works in the pool
+    said_no = question(routed_to_pool=True, declined_by=frozenset({3}),
+                       last_declined_at=NOW - timedelta(seconds=30))
+    assert next_step(said_no, team, STAFFING, NOW, OFFER) is None    # not straight back
+    later = NOW + OFFER
+    step = next_step(said_no, team, STAFFING, later, OFFER)
+    assert step == Offer("q1", 3, later + OFFER, new_round=True)
+    # Nobody able at all (busy, away): still nothing, a new round or not.
+    gone = [replace(a, presence=AWAY) for a in team]
+    assert next_step(said_no, gone, STAFFING, later, OFFER) is None
+
+
+def test_a_crisis_everyone_declined_is_offered_again_too() -> None:
+    team = [adviser(4, "lotte")]
+    said_no = question(crisis=True, declined_by=frozenset({4}),
+                       last_declined_at=NOW - OFFER)
+    assert next_step(said_no, team, STAFFING, NOW, OFFER) == \
+        Offer("q1", 4, NOW + OFFER, new_round=True)
+
+
+def test_the_own_desk_saying_no_still_means_the_pool_not_a_new_round() -> None:
+    team = [adviser(1, "anouk"), adviser(2, "bram"), adviser(3, "carin")]
+    declined = question(declined_by=frozenset({1, 2}), last_declined_at=NOW - 10 * OFFER)
+    assert next_step(declined, team, STAFFING, NOW, OFFER) == ToPool("q1")
