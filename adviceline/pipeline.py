@@ -48,6 +48,8 @@ from adviceline.notify import QUEUE, Notifier, conversation_topic
 from adviceline.queue_state import LIVE_CHANNELS
 from adviceline.settings import shared_secret
 from adviceline.storage import repository as repo
+from adviceline.storage.engine import Sessions
+from adviceline.storage.group_commit import GroupCommit
 from adviceline.storage.models import Conversation, Message, Question
 from adviceline.tasks import BackgroundTasks
 from adviceline.waiting import WaitingTimes, numbers_of
@@ -116,6 +118,8 @@ class Pipeline:
         self._zone = ZoneInfo(config.time_zone)
         # Set when a message could not get a task of its own; the retry loop waits on it.
         self.backlog = asyncio.Event()
+        self._group = (GroupCommit(sessions, clock)
+                       if isinstance(sessions, Sessions) and sessions.one_writer else None)
 
     # Conversations -----------------------------------------------------------------------------
 
@@ -161,9 +165,10 @@ class Pipeline:
                              limit: int = 500) -> list[OutboundMessage]:
         after_seq = _seq(after_seq, "after")
         async with self._sessions() as session:
+            rows = await repo.live_messages_after(session, conversation_id, after_seq, limit)
+        if rows is None:
             # An erased conversation says so (a socket of another device then closes).
-            _alive(await repo.conversation_by_id(session, conversation_id))
-            rows = await repo.messages_after(session, conversation_id, after_seq, limit)
+            raise NotFound("Dit gesprek bestaat niet. / This conversation does not exist.")
         return [outbound(message, name) for message, name in rows]
 
     async def queue_status(self, conversation_id: str) -> dict[str, Any]:
@@ -207,8 +212,12 @@ class Pipeline:
         try:
             receipt = await self._store_parent_message(inbound.conversation_id, text, client_id)
         except IntegrityError:
-            # The same client id raced in twice; the other attempt stored it.
-            receipt = await self._store_parent_message(inbound.conversation_id, text, client_id)
+            # This client id was stored before (a resend after a lost ack), perhaps at this
+            # very moment by a twin of this request: acknowledge the stored one again.
+            stored = await self._stored_before(inbound.conversation_id, client_id)
+            if stored is None:
+                raise
+            receipt = stored
         if not receipt.duplicate:
             self._notifier.publish(conversation_topic(inbound.conversation_id))
             self.spawn_handling(inbound.conversation_id, receipt.seq)
@@ -270,16 +279,27 @@ class Pipeline:
 
     async def _store_parent_message(self, conversation_id: str, text: str,
                                     client_id: str | None) -> Receipt:
-        async with self._sessions.begin() as session:
-            _alive(await repo.conversation_by_id(session, conversation_id))
-            if client_id is not None:
-                existing = await repo.message_by_client_id(session, conversation_id, client_id)
-                if existing is not None:
-                    return Receipt(conversation_id, existing.seq, client_id, duplicate=True)
-            message = await repo.add_message(
-                session, conversation_id=conversation_id, sender=PARENT, body=text,
-                client_id=client_id, at=self._clock.now(), handled=False)
-            return Receipt(conversation_id, message.seq, client_id, duplicate=False)
+        if self._group is not None:
+            seq = await self._group.store(conversation_id, text, client_id)
+        else:
+            async with self._sessions.begin() as session:
+                seq = await repo.append_parent_message(
+                    session, conversation_id=conversation_id, body=text, client_id=client_id,
+                    at=self._clock.now())
+        if seq is None:
+            raise NotFound("Dit gesprek bestaat niet. / This conversation does not exist.")
+        return Receipt(conversation_id, seq, client_id, duplicate=False)
+
+    async def _stored_before(self, conversation_id: str,
+                             client_id: str | None) -> Receipt | None:
+        """The receipt of a message whose client id the conversation already has, if any."""
+        if client_id is None:
+            return None
+        async with self._sessions() as session:
+            existing = await repo.message_by_client_id(session, conversation_id, client_id)
+        if existing is None:
+            return None
+        return Receipt(conversation_id, existing.seq, client_id, duplicate=True)
 
     async def handle_pending(self, batch: int = 100, batches: int = 10) -> int:
         """Handle stored messages whose handling never finished (a crash, a shutdown, a fault)

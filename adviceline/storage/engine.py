@@ -4,12 +4,16 @@ Sessions come from `Sessions`: `sessions()` for a unit of work that only reads, 
 `sessions.begin()` for one that writes (committed when the block ends). On SQLite the difference
 matters: a reader starts a plain (deferred) transaction and reads its snapshot without waiting for
 anyone, while a writer takes the single write lock up front (BEGIN IMMEDIATE), so it waits its turn
-instead of failing half-way with "database is locked".
+instead of failing half-way with "database is locked". Writers of one process also queue for
+that lock in the process, first come first served (see Sessions).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from alembic import command
@@ -72,15 +76,100 @@ class Sessions(async_sessionmaker[AsyncSession]):
     """`sessions()` opens a session for reading; `sessions.begin()` one for writing.
 
     Never write in a session from `sessions()`: on SQLite its transaction holds no write lock.
+
+    On SQLite, writers wait for each other on an asyncio.Lock before they take a connection and
+    BEGIN IMMEDIATE. Without it every waiting writer holds a pooled connection and polls SQLite's
+    lock in its busy handler's sleep steps: unfair (a writer can miss the lock again and again,
+    until its 30 s run out: "database is locked") and slow (waits of hundreds of milliseconds
+    while the lock is held for a few), and a hundred waiting writers empty the pool for readers.
+    SQLite has one writer at a time anyway; the queue only makes the waiting orderly.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(engine.execution_options(**{WRITER: True}),
                                            expire_on_commit=False)
+        self._write_queue = _WriteQueue() if engine.dialect.name == "sqlite" else None
 
-    def begin(self) -> _AsyncSessionContextManager[AsyncSession]:
-        return self._writers.begin()
+    @property
+    def one_writer(self) -> bool:
+        """Whether writers of this process take turns (SQLite): then batching writes pays."""
+        return self._write_queue is not None
+
+    def begin(self, *, urgent: bool = False) -> _AsyncSessionContextManager[AsyncSession]:
+        """A writer's session. `urgent`: someone waits for this commit (an acknowledgement); on
+        SQLite it takes turns with the other writers instead of queuing behind all of them."""
+        if self._write_queue is None:
+            return self._writers.begin()
+        return _QueuedWriter(self._writers(), self._write_queue, urgent)
+
+
+class _WriteQueue:
+    """The process's SQLite write lock: first come, first served, except that urgent writers
+    (acknowledgements) and the others take turns while both wait, so an ack waits for at most
+    one background write, and background work still gets every other turn."""
+
+    def __init__(self) -> None:
+        self.holder: asyncio.Task[Any] | None = None
+        self._busy = False
+        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+        self._last_urgent = False
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self._busy and not self._waiting[True] and not self._waiting[False]:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[urgent].append(turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self.release()   # granted as we were cancelled: pass the turn on
+            elif turn in self._waiting[urgent]:
+                self._waiting[urgent].remove(turn)
+            raise
+
+    def release(self) -> None:
+        self.holder = None
+        urgent, other = self._waiting[True], self._waiting[False]
+        while urgent or other:
+            take_urgent = bool(urgent) and (not other or not self._last_urgent)
+            turn = (urgent if take_urgent else other).popleft()
+            if not turn.done():
+                self._last_urgent = take_urgent
+                turn.set_result(None)   # the lock passes on; _busy stays True
+                return
+        self._busy = False
+
+
+class _QueuedWriter(_AsyncSessionContextManager[AsyncSession]):
+    """A writer's session that holds the process's write lock from its start to its end."""
+
+    def __init__(self, session: AsyncSession, queue: _WriteQueue, urgent: bool) -> None:
+        super().__init__(session)
+        self._queue = queue
+        self._urgent = urgent
+
+    async def __aenter__(self) -> AsyncSession:
+        task = asyncio.current_task()
+        if task is not None and self._queue.holder is task:
+            # It would wait for itself forever (SQLite itself would refuse after 30 s).
+            raise RuntimeError("a write transaction was begun inside another one")
+        await self._queue.acquire(self._urgent)
+        self._queue.holder = task
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            self._queue.release()
+            raise
+
+    async def __aexit__(self, type_: type[BaseException] | None, value: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        try:
+            await super().__aexit__(type_, value, traceback)
+        finally:
+            self._queue.release()
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -196,6 +196,25 @@ async def add_message(session: AsyncSession, *, conversation_id: str, sender: st
     return message
 
 
+async def append_parent_message(session: AsyncSession, *, conversation_id: str, body: str,
+                                client_id: str | None, at: datetime) -> int | None:
+    """Store a parent's message of a live conversation in two statements (every chat message
+    takes this road before its ack): the conversation's next seq, then the row. None when the
+    conversation does not exist or was erased. A client id this conversation already has raises
+    IntegrityError (the unique constraint decides, so no read goes first)."""
+    seq = await session.scalar(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.erased_at.is_(None))
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq))
+    if seq is None:
+        return None
+    await session.execute(insert(Message).values(
+        conversation_id=conversation_id, seq=seq, sender=PARENT, kind="text", body=body,
+        client_id=client_id, handled=False, created_at=at))
+    return int(seq)
+
+
 async def message_by_client_id(session: AsyncSession, conversation_id: str,
                                client_id: str) -> Message | None:
     return await session.scalar(select(Message).where(
@@ -218,6 +237,25 @@ async def messages_after(session: AsyncSession, conversation_id: str, after_seq:
         .limit(limit)
     )
     return [(message, name) for message, name in rows.all()]
+
+
+async def live_messages_after(session: AsyncSession, conversation_id: str, after_seq: int,
+                              limit: int = 500) -> Sequence[tuple[Message, str | None]] | None:
+    """`messages_after` of a conversation that exists and was not erased, in one statement (an
+    open chat reads this at every change); None when there is no such conversation."""
+    rows = (await session.execute(
+        select(Conversation.erased_at, Message, User.display_name)
+        .select_from(Conversation)
+        .outerjoin(Message, and_(Message.conversation_id == Conversation.id,
+                                 Message.seq > after_seq))
+        .outerjoin(User, User.id == Message.adviser_id)
+        .where(Conversation.id == conversation_id)
+        .order_by(Message.seq)
+        .limit(limit)
+    )).all()
+    if not rows or rows[0][0] is not None:
+        return None
+    return [(message, name) for _erased, message, name in rows if message is not None]
 
 
 async def suggested_entries(session: AsyncSession, question_id: str) -> set[str]:

@@ -115,3 +115,43 @@ async def test_a_locked_question_is_read_as_it_is_now(core: Core, database_url: 
             changed.status = "claimed"
         locked = await repo.question_for_update(session, question.id)
         assert locked is not None and locked.status == "claimed"
+
+
+async def test_a_message_resent_at_once_is_stored_once_and_acked_twice(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    cid = conversation.conversation_id
+    receipts = await asyncio.gather(*(core.pipeline.receive(Inbound(cid, "Hallo?", "same-id"))
+                                      for _ in range(5)))
+    assert len({receipt.seq for receipt in receipts}) == 1
+    assert sorted(receipt.duplicate for receipt in receipts) == [False, True, True, True, True]
+    assert await _count(core, Message, Message.conversation_id == cid,
+                        Message.client_id == "same-id") == 1
+    nxt = await core.pipeline.receive(Inbound(cid, "Nog iets", "other-id"))
+    assert nxt.seq > receipts[0].seq and not nxt.duplicate
+
+
+async def test_writers_queue_in_arrival_order_and_all_commit(core: Core) -> None:
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    cid = conversation.conversation_id
+    order: list[int] = []
+
+    async def write(n: int) -> None:
+        async with core.sessions.begin() as session:
+            order.append(n)
+            await repo.allocate_seq(session, cid)
+
+    await asyncio.gather(*(write(n) for n in range(40)))
+    async with core.sessions() as session:
+        assert (await repo.conversation_by_id(session, cid)).last_seq == 40  # type: ignore[union-attr]
+    if core.sessions.kw["bind"].dialect.name == "sqlite":
+        assert order == list(range(40))   # first come, first served
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)   # PostgreSQL: no queue
+async def test_a_write_begun_inside_another_is_refused_not_left_waiting(core: Core) -> None:
+    async with core.sessions.begin():
+        with pytest.raises(RuntimeError, match="inside another"):
+            async with core.sessions.begin():
+                pass
+    async with core.sessions.begin() as session:   # the queue is free again
+        await session.execute(select(1))
