@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import free_port
+
 DOVECOT = os.environ.get("ADVICELINE_DOVECOT", "/usr/sbin/dovecot")
 START_SECONDS = 15.0
 
@@ -37,12 +39,6 @@ class Mailbox:
 
 def available() -> bool:
     return Path(DOVECOT).is_file() and os.access(DOVECOT, os.X_OK)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def tls_certificate(folder: Path) -> tuple[Path, Path]:
@@ -72,6 +68,13 @@ def tls_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
+ACCOUNTS = 200   # mailboxes for one test session (each test takes a fresh one)
+
+
+def _account(number: int) -> tuple[str, str]:
+    return f"advies{number}", f"geheim-{number}"
+
+
 class Dovecot:
     """One Dovecot for the test session; `mailbox()` adds a fresh account for one test."""
 
@@ -84,8 +87,13 @@ class Dovecot:
         else:
             self.user, self.uid, self.gid = getpass.getuser(), os.getuid(), os.getgid()
         self.cert_file, self.key_file = tls_certificate(self.folder)
+        # Every account is written before Dovecot starts: one appended while it runs was now
+        # and then refused at the first login (AUTHENTICATIONFAILED), when Dovecot had read the
+        # file moments before and did not read it again.
         self.passwd = self.folder / "passwd"
-        self.passwd.write_text("", encoding="utf-8")
+        self.passwd.write_text("".join(f"{name}:{{PLAIN}}{password}\n"
+                                       for name, password in map(_account, range(1, ACCOUNTS + 1))),
+                               encoding="utf-8")
         self.port = 0
         self.plain_port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -93,7 +101,7 @@ class Dovecot:
 
     def start(self) -> None:
         for _ in range(3):
-            self.port, self.plain_port = _free_port(), _free_port()
+            self.port, self.plain_port = free_port(), free_port()
             self._write_config()
             self._process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -178,9 +186,9 @@ service anvil {{
     def mailbox(self) -> Mailbox:
         """A new account with an empty INBOX."""
         self._accounts += 1
-        username, password = f"advies{self._accounts}", f"geheim-{self._accounts}"
-        with self.passwd.open("a", encoding="utf-8") as lines:
-            lines.write(f"{username}:{{PLAIN}}{password}\n")
+        if self._accounts > ACCOUNTS:
+            raise RuntimeError(f"more than {ACCOUNTS} mailboxes in one session: raise ACCOUNTS")
+        username, password = _account(self._accounts)
         return Mailbox("127.0.0.1", self.port, username, password, self.cert_file)
 
     def log(self) -> str:

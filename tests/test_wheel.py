@@ -8,22 +8,16 @@ import os
 import shutil
 import signal
 import site
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from tests.processes import free_port, http_get, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "README.md", "adviceline", "bots", "knowledge_base", "routing",
            "config")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _build_and_install(tmp_path: Path) -> Path:
@@ -53,14 +47,6 @@ def _build_and_install(tmp_path: Path) -> Path:
     return fresh / "bin" / "python"
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-
-
 def test_a_wheel_installed_elsewhere_inits_and_serves_from_an_empty_directory(
         tmp_path: Path) -> None:
     python = _build_and_install(tmp_path)
@@ -82,25 +68,16 @@ def test_a_wheel_installed_elsewhere_inits_and_serves_from_an_empty_directory(
                           env=env, capture_output=True, text=True, timeout=120)
     assert init.returncode == 0, init.stderr
     config = empty / "regio" / "adviceline.toml"
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([str(python), "-m", "adviceline", "serve", "--config",
                                 str(config), "--port", str(port)],
                                cwd=empty, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if _get(f"{base}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the installed service did not become ready"
-            time.sleep(0.3)
-        status, page = _get(f"{base}/")
-        assert status == 200 and "<html" in page
+        wait_until_ready(process, base, 90)
+        status, page = http_get(f"{base}/")
+        assert status == 200 and b"<html" in page
         request = urllib.request.Request(
             f"{base}/api/v1/conversations", data=json.dumps({"municipality": "Almelo"}).encode(),
             headers={"Content-Type": "application/json"}, method="POST")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 from adviceline.cli import main
+from tests.processes import free_port, wait_until_ready
 
 
 def test_help_lists_the_commands(capsys) -> None:
@@ -26,20 +25,6 @@ def test_help_lists_the_commands(capsys) -> None:
         assert command in out
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, b""
-
-
 def _post_json(url: str, body: dict[str, object], token: str | None = None) -> dict[str, object]:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -50,7 +35,7 @@ def _post_json(url: str, body: dict[str, object], token: str | None = None) -> d
 
 
 def test_serve_demo_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     database = tmp_path / "serve.db"
     secret_text = f"geheime vraag {uuid.uuid4().hex}"
     process = subprocess.Popen(
@@ -60,16 +45,7 @@ def test_serve_demo_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _get(f"{base}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "service did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(process, base, 60)
         token = str(_post_json(f"{base}/api/v1/conversations", {"municipality": "Almelo"})["token"])
         receipt = _post_json(f"{base}/api/v1/conversation/messages",
                              {"text": secret_text, "client_id": "x"}, token)
