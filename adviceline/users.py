@@ -20,6 +20,9 @@ async def sync_users(sessions: async_sessionmaker[AsyncSession],
     users = list(users)
     configured_names = [u.username for u in users]
     async with sessions.begin() as session:
+        # Several processes starting at once on a fresh database would each find a user missing
+        # and insert it (users_username_key): one syncs at a time, the others then find it done.
+        await repo.take_turn_to_sync_users(session)
         for configured in users:
             user = await repo.user_by_username(session, configured.username)
             password_hash = configured.password_hash

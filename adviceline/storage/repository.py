@@ -770,6 +770,17 @@ async def login_session(session: AsyncSession, token_hash: str,
     return (row[0], row[1]) if row else None
 
 
+async def take_turn_to_sync_users(session: AsyncSession) -> None:
+    """Until this transaction ends, other processes' syncs of the configured staff wait
+    (SQLite: the writer lock does it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                              {"key": _SYNC_USERS_LOCK})
+
+
+_SYNC_USERS_LOCK = 0x0ADD1CE5   # the advisory lock of the staff sync on PostgreSQL
+
+
 async def take_turn_to_log_in(session: AsyncSession, username: str) -> None:
     """Until this transaction ends, other logins for `username` wait, so counting the recent
     failures and recording this attempt happen as one step (SQLite: the writer lock does it)."""

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adviceline.advisers import AdviserDesk
 from adviceline.alerts import CrisisWatch, watch_periodically
@@ -111,13 +112,25 @@ def create_app(config: Config, clock: Clock | None = None,
     return app
 
 
-async def _database(app: web.Application) -> AsyncIterator[None]:
-    config = app[CONFIG]
+async def open_database(config: Config) -> AsyncEngine:
+    """The engine, with the schema migrated and the configuration's staff in the users table.
+    Safe when several processes start at once on a fresh database: each step takes a
+    PostgreSQL advisory lock (migrations, user sync), so one process does it and the others
+    then find it done."""
     engine = create_engine(config.database_url.reveal())
-    await migrate(engine)
+    try:
+        await migrate(engine)
+        await sync_users(session_factory(engine), config.users)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = await open_database(app[CONFIG])
     app[ENGINE] = engine
     app[SESSIONS] = session_factory(engine)
-    await sync_users(app[SESSIONS], config.users)
     yield
     try:
         await asyncio.wait_for(engine.dispose(), SHUTDOWN_SECONDS)
