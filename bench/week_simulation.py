@@ -17,6 +17,7 @@ Policies compared: offer + regional pool (the service's), offer with each munici
 pool), and pick + pool (no offers: a free adviser looks at the queue every PICK_MINUTES).
 
     python bench/week_simulation.py [--seed 1] [--per-1000-children 4] [--monday 2026-11-23]
+        [--chart bench/week_simulation.svg]
 
 Reports per municipality: questions, waiting time to a claim (p50/p90, minutes, nearest rank),
 share answered by a regional pool adviser, offers lapsed, promises kept (first reply before the
@@ -33,6 +34,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -308,8 +310,11 @@ def report(policy: str, questions: list[Question], advisers: list[Adviser],
                             pool_ids))
     total = figures("region", sum(sizes.values()), questions, offers_lapsed, advisers,
                     pool_ids)
+    waits = [(q.claimed_at - q.arrived).total_seconds() / 60 for q in questions
+             if q.claimed_at is not None]
     return {"policy": policy, "rows": rows, "total": total, "offers": offers_made,
-            "pool_load": load(pool)}
+            "pool_load": load(pool), "waits": waits,
+            "never": sum(q.claimed_at is None for q in questions)}
 
 
 def load(advisers: list[Adviser]) -> float | None:
@@ -367,11 +372,86 @@ def main() -> None:
     parser.add_argument("--monday", type=date.fromisoformat, default=date(2026, 11, 23))
     parser.add_argument("--policy", action="append",
                         choices=["offer + pool", "offer, alone", "pick + pool"])
+    parser.add_argument("--chart", type=Path,
+                        help="also write the waiting times per policy as an SVG chart here")
     arguments = parser.parse_args()
+    results = []
     for policy in arguments.policy or ["offer + pool", "offer, alone", "pick + pool"]:
-        print(table(simulate(policy, arguments.seed, arguments.per_1000_children,
-                             arguments.monday)))
+        results.append(simulate(policy, arguments.seed, arguments.per_1000_children,
+                                arguments.monday))
+        print(table(results[-1]))
         print()
+    if arguments.chart is not None:
+        arguments.chart.write_text(chart(results), encoding="utf-8")
+        print(f"chart written to {arguments.chart}")
+
+
+# The chart: hand-written SVG (no plotting library), waits in bands a parent would recognise.
+BANDS = ((5, "< 5 min"), (15, "5–15 min"), (60, "15–60 min"), (240, "1–4 h"),
+         (720, "4–12 h"), (1440, "12–24 h"), (2880, "1–2 days"), (math.inf, "> 2 days"))
+COLOURS = ("#1b6ca8", "#d95f02", "#7570b3")
+
+
+def bands(waits: list[float], never: int) -> list[float]:
+    """Share of all questions per waiting band (to a claim), and last those never claimed."""
+    total = len(waits) + never
+    counts = [0] * (len(BANDS) + 1)
+    for wait in waits:
+        counts[next(i for i, (upper, _) in enumerate(BANDS) if wait < upper)] += 1
+    counts[-1] = never
+    return [count / total if total else 0.0 for count in counts]
+
+
+def chart(results: list[dict[str, object]]) -> str:
+    """Grouped bars: for each waiting band, the share of the week's questions per policy."""
+    labels = [label for _, label in BANDS] + ["never claimed"]
+    width, height = 760, 360
+    left, right, top, bottom = 56, 16, 64, 56
+    plot_w, plot_h = width - left - right, height - top - bottom
+    shares = [bands(r["waits"], r["never"]) for r in results]   # type: ignore[arg-type]
+    ceiling = max(0.1, math.ceil(max(max(s) for s in shares) * 10) / 10)
+    group = plot_w / len(labels)
+    bar = group * 0.8 / max(1, len(results))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="#fff"/>',
+           f'<text x="{left}" y="20" font-size="15" font-weight="bold">Waiting time to a claim, '
+           'a simulated week (bench/week_simulation.py)</text>',
+           f'<text x="{left}" y="38" fill="#555">Share of all questions per band; '
+           f'{sum(len(r["waits"]) + r["never"] for r in results) // max(1, len(results))} '   # type: ignore[arg-type, operator]
+           'questions per policy</text>']
+    for step in range(0, round(ceiling * 10) + 1):
+        share = step / 10
+        y = top + plot_h - share / ceiling * plot_h
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                   'stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{share:.0%}</text>')
+    for index, label in enumerate(labels):
+        x0 = left + index * group + group * 0.1
+        for which, share_list in enumerate(shares):
+            value = share_list[index]
+            h = value / ceiling * plot_h
+            x = x0 + which * bar
+            out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 1:.1f}" '
+                       f'height="{h:.1f}" fill="{COLOURS[which % len(COLOURS)]}">'
+                       f'<title>{escape(str(results[which]["policy"]))}, {escape(label)}: '
+                       f'{value:.1%}</title></rect>')
+        out.append(f'<text x="{left + (index + 0.5) * group:.1f}" y="{top + plot_h + 18}" '
+                   f'text-anchor="middle">{escape(label)}</text>')
+    out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
+               f'y2="{top + plot_h}" stroke="#333"/>')
+    for which, result in enumerate(results):
+        x = left + which * 230
+        out.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" '
+                   f'fill="{COLOURS[which % len(COLOURS)]}"/>')
+        waits = result["waits"]
+        p50, p90 = nearest_rank(waits, 50), nearest_rank(waits, 90)   # type: ignore[arg-type]
+        summary = f"p50 {p50:.0f}, p90 {p90:.0f} min" if p50 is not None and p90 is not None \
+            else "none claimed"
+        out.append(f'<text x="{x + 16}" y="{height - 12}">{escape(str(result["policy"]))} '
+                   f'({summary})</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
