@@ -6,15 +6,18 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adviceline.config import DEFAULT_CONFIG_FILE, Config, ConfigError, load_config, load_demo_users
 from adviceline.storage.startup import DatabaseUnavailable, check_database
+from adviceline.workers import Supervisor, refusal, watch_supervisor
 
 if TYPE_CHECKING:
     from knowledge_base import Matcher
@@ -53,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
                             "text: one readable line per event, for a terminal")
     serve.add_argument("--demo", action="store_true",
                        help="add the demo logins of config/demo-users.toml")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run N service processes on one port (PostgreSQL only; default 1)")
+    # Set by `--workers` for the service processes it starts: "K/N".
+    serve.add_argument("--worker", help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
 
     users = commands.add_parser(
@@ -203,11 +210,22 @@ def _serve(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.demo:
         config = load_demo_users(DEMO_USERS_FILE, config)
+    refused = refusal(args.workers, config.database_url.reveal(), config.host, config.port)
+    if refused is not None:
+        print(f"adviceline: {refused}", file=sys.stderr)
+        return 2
     asyncio.run(check_database(config.database_url.reveal()))
     # Only a service that starts takes over the process's logging (a refused start prints its
     # one line and leaves logging as it found it).
     addresses = configure_logging(log_format=args.log_format)
     addresses.log_clients = config.log_clients
+    if args.workers > 1:
+        return asyncio.run(Supervisor(lambda number: _worker_argv(args, number),
+                                      args.workers).run())
+    number, count = (int(part) for part in args.worker.split("/")) if args.worker else (1, 1)
+    if number > 1:
+        # The first service process adds the demo history; the others would race it.
+        config = replace(config, demo=False)
     app = create_app(config)
 
     async def announce(app: web.Application) -> None:
@@ -227,9 +245,16 @@ def _serve(args: argparse.Namespace) -> int:
             task.add_done_callback(reloads.discard)
 
         loop.add_signal_handler(signal.SIGHUP, on_sighup)
+        if args.worker:
+            watch_supervisor(lambda: os.kill(os.getpid(), signal.SIGTERM))
+        if number > 1:
+            print(f"adviceline process {number} of {count} is running (pid {os.getpid()})",
+                  flush=True)
+            return
         base = f"http://{config.host}:{config.port}"
+        processes = f", {count} processes" if count > 1 else ""
         lines = [f"adviceline is running ({config.region_name}, "
-                 f"database {config.database_url.reveal().split(':')[0]})",
+                 f"database {config.database_url.reveal().split(':')[0]}{processes})",
                  f"  parent chat:     {base}/",
                  f"  adviser console: {base}/console",
                  f"  coordinator:     {base}/coordinator",
@@ -247,8 +272,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     app.on_startup.append(announce)
     web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=15,
-                **access_log_options(config.log_clients))
+                reuse_port=count > 1, **access_log_options(config.log_clients))
     return 0
+
+
+def _worker_argv(args: argparse.Namespace, number: int) -> list[str]:
+    """The command line of service process `number` of `args.workers`."""
+    argv = [sys.executable, "-m", "adviceline", "serve", "--worker", f"{number}/{args.workers}",
+            "--log-format", args.log_format]
+    for option, value in (("--config", args.config), ("--database", args.database),
+                          ("--host", args.host), ("--port", args.port)):
+        if value is not None:
+            argv += [option, str(value)]
+    if args.demo:
+        argv.append("--demo")
+    return argv
 
 
 def _demo_lines(history: Any, config: Config) -> list[str]:

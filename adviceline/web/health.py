@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 from sqlalchemy import text
 
@@ -12,7 +14,8 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    # The pid tells which process answered when several serve one port (serve --workers).
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 @routes.get("/readyz")
