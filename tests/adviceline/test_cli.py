@@ -156,3 +156,34 @@ def test_kb_eval_chooses_thresholds_on_the_training_writers_only(tmp_path: Path,
     assert "Thresholds chosen on the training writers" in out
     assert "answer_threshold = " in out and "answer_margin = " in out
     assert "tijmen" in out.split("Thresholds chosen")[1]
+
+
+def test_kb_eval_leaves_each_training_writer_out_and_accepts_an_empty_held_out_folder(
+    tmp_path: Path, capsys
+) -> None:
+    right = {"q": "mijn zoon van 7 plast nog elke nacht in bed", "label": "in_scope",
+             "topic": "bedplassen", "lang": "nl", "lookalike": False}
+    outside = {"q": "wat is de hoofdstad van frankrijk", "label": "out_of_scope", "topic": None,
+               "lang": "nl", "lookalike": False}
+    devset = tmp_path / "dev.jsonl"
+    devset.write_text(json.dumps(right) + "\n" + json.dumps(outside) + "\n", encoding="utf-8")
+    tuning = tmp_path / "tuning"
+    tuning.mkdir()
+    for name in ("tijmen", "tessa"):
+        (tuning / f"{name}.jsonl").write_text(json.dumps(right) + "\n", encoding="utf-8")
+    empty = tmp_path / "heldout"
+    empty.mkdir()
+    assert main(["kb", "eval", "--no-writers", "--devset", str(devset),
+                 "--questions", str(empty), "--tuning", str(tuning)]) == 0
+    out = capsys.readouterr().out
+    left_out = out.split("each left out in turn")[1].split("Held-out")[0]
+    for name in ("dev set", "tijmen", "tessa", "worst"):
+        row = next(row for row in left_out.splitlines() if row.strip().startswith(name))
+        assert "left out" in row and "top-1 1.000" in row
+    assert "Held-out question writers: none in" in out
+    # A newly populated folder is scored writer by writer.
+    (empty / "nieuw.jsonl").write_text(json.dumps(right) + "\n", encoding="utf-8")
+    assert main(["kb", "eval", "--no-writers", "--devset", str(devset),
+                 "--questions", str(empty), "--tuning", str(tuning)]) == 0
+    row = next(row for row in capsys.readouterr().out.splitlines() if "nieuw" in row)
+    assert "held out" in row and "1 questions" in row

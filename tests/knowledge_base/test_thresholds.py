@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.thresholds import Scored, choose_thresholds, figures
+from knowledge_base.thresholds import (
+    Scored,
+    choose_thresholds,
+    figures,
+    leave_one_writer_out,
+)
 
 
 def _right(score: float, margin: float = 40.0) -> Scored:
@@ -51,3 +56,18 @@ def test_when_nothing_is_precise_nothing_is_answered_at_once() -> None:
 def test_one_writer_is_not_enough() -> None:
     with pytest.raises(ValueError, match="two training writers"):
         choose_thresholds({"a": [_right(99)]})
+
+
+def test_each_writer_left_out_is_measured_with_thresholds_chosen_on_the_others() -> None:
+    rights = [_right(float(s)) for s in range(70, 100) for _twice in (1, 2)]
+    # c answers wrongly at 90: thresholds chosen on a and b (which never err) answer it.
+    a, b = [*rights, _outside(50)], [*rights, _outside(50)]
+    c = [*rights, _wrong(90), _outside(50)]
+    rows = leave_one_writer_out({"a": a, "b": b, "c": c})
+    assert rows["c"].choice is not None
+    assert rows["c"].figures.precision < 1.0
+    assert rows["c"].figures == figures(c, rows["c"].choice.answer_threshold,
+                                        rows["c"].choice.answer_margin)
+    assert rows["a"].figures.precision == 1.0 and rows["a"].figures.answered_right > 0.9
+    with pytest.raises(ValueError, match="three training writers"):
+        leave_one_writer_out({"a": a, "b": b})
