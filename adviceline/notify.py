@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 QUEUE = "queue"
 ANY = "*"   # listeners on this wake at every publish, whatever the topic
+# Another process reloaded the knowledge base: reload ours (published to other processes only).
+KNOWLEDGE_BASE = "knowledge-base"
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -50,6 +52,11 @@ class Notifier:
         """Wake this process's listeners on `topics`, and, through the relay, other processes'.
         Call it after the change is committed: a listener re-reads as soon as it wakes."""
         self.publish_here(*topics)
+        if self.relay is not None and topics:
+            self.relay(topics)
+
+    def publish_elsewhere(self, *topics: str) -> None:
+        """Wake only other processes' listeners (for what this process has done already)."""
         if self.relay is not None and topics:
             self.relay(topics)
 

@@ -25,7 +25,7 @@ from adviceline.demo import seed_demo_history
 from adviceline.dispatch import Dispatcher, dispatching
 from adviceline.erasure import Erasure
 from adviceline.faq import Faq
-from adviceline.notify import Notifier
+from adviceline.notify import KNOWLEDGE_BASE, Notifier
 from adviceline.pg_wakeups import cross_process_wakeups
 from adviceline.pipeline import Pipeline
 from adviceline.pushchannels import PushChannels
@@ -140,12 +140,18 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _wakeups(app: web.Application) -> AsyncIterator[None]:
-    """On PostgreSQL, publishes reach the other service processes (LISTEN/NOTIFY)."""
+    """On PostgreSQL, publishes reach the other service processes (LISTEN/NOTIFY), and a
+    knowledge-base reload in another process (the coordinator's button) is followed here."""
     async with cross_process_wakeups(app[NOTIFIER],
                                      app[CONFIG].database_url.reveal()) as wakeups:
-        if wakeups is not None:
-            app[WAKEUPS] = wakeups
+        if wakeups is None:
+            yield
+            return
+        app[WAKEUPS] = wakeups
+        following = asyncio.create_task(_follow_reloads(app[FAQ], app[NOTIFIER]))
         yield
+        following.cancel()
+        await _cancelled(following)
 
 
 async def _core(app: web.Application) -> AsyncIterator[None]:
@@ -259,6 +265,19 @@ async def _retry_unhandled(pipeline: Pipeline, every: float) -> None:
             continue
         if retried:
             log.info("tried messages whose handling had not finished", extra={"count": retried})
+
+
+async def _follow_reloads(faq: Faq, notifier: Notifier) -> None:
+    """Reload the knowledge base whenever another process says it reloaded its own."""
+    wake = notifier.listen(KNOWLEDGE_BASE)
+    while True:
+        await wake
+        wake = notifier.listen(KNOWLEDGE_BASE)   # a reload announced meanwhile is not missed
+        try:
+            await finish_round(faq.reload_async())
+        except Exception:
+            log.exception("reloading the knowledge base as another process did failed; "
+                          "this process keeps the one it had")
 
 
 async def _stopping(app: web.Application) -> None:

@@ -11,11 +11,12 @@ from aiohttp import web
 from adviceline.audit import recent_decisions
 from adviceline.config import REGIONAL_COORDINATOR, Config, Municipality
 from adviceline.domain import Forbidden, Invalid
+from adviceline.notify import KNOWLEDGE_BASE
 from adviceline.stats import AnswerStats, answer_stats, answer_stats_per_municipality
 from adviceline.storage import repository as repo
 from adviceline.web import pages
 from adviceline.web.auth import Staff, require_staff, staff_page
-from adviceline.web.keys import CLOCK, CONFIG, FAQ, SESSIONS
+from adviceline.web.keys import CLOCK, CONFIG, FAQ, NOTIFIER, SESSIONS
 from knowledge_base import KnowledgeBaseError
 from routing.queue import CRISIS_PRIORITY
 
@@ -241,4 +242,6 @@ async def reload_knowledge_base(request: web.Request) -> web.Response:
                                             "message": "De kennisbank is niet geladen: "
                                                        + "; ".join(exc.problems[:20])}},
                                  status=422)
+    # The other service processes on this database reload theirs (adviceline.web.app).
+    request.app[NOTIFIER].publish_elsewhere(KNOWLEDGE_BASE)
     return web.json_response({"entries": count})
