@@ -15,6 +15,7 @@ import re
 import secrets
 import traceback
 import uuid
+from collections import deque
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from adviceline.domain import (
     storable,
 )
 from adviceline.faq import Faq
+from adviceline.handling_queue import TURN_SECONDS, HandlingQueue, Waiting
 from adviceline.notify import QUEUE, Notifier, conversation_topic
 from adviceline.queue_state import LIVE_CHANNELS
 from adviceline.settings import shared_secret
@@ -118,8 +120,13 @@ class Pipeline:
         self._zone = ZoneInfo(config.time_zone)
         # Set when a message could not get a task of its own; the retry loop waits on it.
         self.backlog = asyncio.Event()
+        one_writer = isinstance(sessions, Sessions) and sessions.one_writer
         self._group = (GroupCommit(sessions, clock)
-                       if isinstance(sessions, Sessions) and sessions.one_writer else None)
+                       if isinstance(sessions, Sessions) and one_writer else None)
+        # On SQLite handling too goes in groups (one writer: a commit each would queue them);
+        # on PostgreSQL each message has a task and a transaction of its own, in parallel.
+        self._handling = (HandlingQueue(self.handle_group, tasks, self.backlog)
+                          if one_writer else None)
 
     # Conversations -----------------------------------------------------------------------------
 
@@ -311,8 +318,13 @@ class Pipeline:
             async with self._sessions() as session:
                 due = [(m.conversation_id, m.seq) for m in await repo.due_unhandled_messages(
                     session, self._clock.now(), batch)]
-            for conversation_id, seq in due:
-                await self.handle_safely(conversation_id, seq)
+            if self._handling is not None:
+                waiting: Waiting = deque(due)
+                while waiting:
+                    await self.handle_group(waiting, TURN_SECONDS)
+            else:
+                for conversation_id, seq in due:
+                    await self.handle_safely(conversation_id, seq)
             tried += len(due)
             if len(due) < batch:
                 break
@@ -337,44 +349,102 @@ class Pipeline:
                 log.error("recording a failed handling failed too",
                           extra={"error": error, "recording_error": _where(recording)})
                 return False
-            # Only where and what failed: an exception's text may quote the parent.
-            log.error("handling a parent message failed",
-                      extra={"error": error, "attempt": attempts,
-                             "set_aside": attempts >= HANDLE_ATTEMPTS})
-            if attempts >= HANDLE_ATTEMPTS:
-                self._notifier.publish(QUEUE)   # advisers see it among the set-aside messages
+            self._handling_failed(error, attempts)
             return False
+
+    def _handling_failed(self, error: str, attempts: int) -> None:
+        # Only where and what failed: an exception's text may quote the parent.
+        log.error("handling a parent message failed",
+                  extra={"error": error, "attempt": attempts,
+                         "set_aside": attempts >= HANDLE_ATTEMPTS})
+        if attempts >= HANDLE_ATTEMPTS:
+            self._notifier.publish(QUEUE)   # advisers see it among the set-aside messages
 
     def spawn_handling(self, conversation_id: str, seq: int) -> None:
         """Handle a just-stored message in the background; when too much is running already,
         the retry loop takes it (it is stored, so nothing is lost) and is woken for it."""
-        if self._tasks.spawn(self.handle_safely(conversation_id, seq),
-                             name="handle-message") is None:
+        if self._handling is not None:
+            self._handling.add(conversation_id, seq)
+        elif self._tasks.spawn(self.handle_safely(conversation_id, seq),
+                               name="handle-message") is None:
             self.backlog.set()
 
     async def handle(self, conversation_id: str, seq: int) -> None:
         async with self._sessions.begin() as session:
-            # Locked first: a second message of this conversation waits until this one is done,
-            # so both never open a question each.
-            conversation = await repo.conversation_for_update(session, conversation_id)
-            if conversation is None or conversation.erased_at is not None:
-                return
-            message = await repo.message_by_seq(session, conversation_id, seq)
-            if message is None or not await repo.claim_unhandled(session, message.id):
-                return
-            context = await repo.previous_parent_text(
-                session, conversation_id, seq, self._clock.now() - CONTEXT_WINDOW)
-            decision = self._faq.decide(message.body, context)
-            message.decision = _audit(decision)
-            question = await repo.open_question(session, conversation_id)
-            talk = small_talk(message.body) if decision.outcome in _ORDINARY else None
-            if question is not None:
-                await self._follow_up(session, conversation, question, message, decision)
-            elif talk is not None:
-                await self._small_talk(session, conversation, message, talk)
-            else:
-                previous = await repo.latest_question(session, conversation_id)
-                await self._new_question(session, conversation, previous, message, decision)
+            decision = await self._handle_in(session, conversation_id, seq)
+        if decision is not None:
+            self._handled(conversation_id, decision)
+
+    async def handle_group(self, waiting: Waiting, turn: float) -> int:
+        """Handle messages from the left of `waiting` in one transaction (one commit, one fsync
+        for all), each in a savepoint of its own: one that fails is rolled back alone and its
+        failure counted (backoff, then set aside) in the same transaction, the others' handling
+        stays. Takes at least one message, and more while the group is younger than `turn`
+        seconds (messages that arrive meanwhile come along). Returns how many it took."""
+        taken: list[tuple[str, int]] = []
+        handled: list[tuple[str, Decision]] = []
+        failed: list[tuple[str, int]] = []
+        try:
+            async with self._sessions.begin() as session:
+                # The turn counts from the lock: waiting for it is no work done.
+                until = asyncio.get_running_loop().time() + turn
+                while waiting and (not taken or asyncio.get_running_loop().time() < until):
+                    conversation_id, seq = waiting.popleft()
+                    taken.append((conversation_id, seq))
+                    try:
+                        async with session.begin_nested():
+                            decision = await self._handle_in(session, conversation_id, seq)
+                    except Exception as exc:
+                        error = _where(exc)
+                        attempts = await repo.handling_failed(
+                            session, conversation_id, seq, error, self._clock.now(),
+                            handling_retry_in)
+                        failed.append((error, attempts))
+                        continue
+                    if decision is not None:
+                        handled.append((conversation_id, decision))
+        except Exception as exc:
+            # The group as a whole failed (its commit, the connection): nothing of it was
+            # stored, so each message is tried again on its own.
+            log.warning("handling a group of messages failed; each is tried on its own",
+                        extra={"error": _where(exc), "messages": len(taken)})
+            for conversation_id, seq in taken:
+                await self.handle_safely(conversation_id, seq)
+            return len(taken)
+        for conversation_id, decision in handled:
+            self._handled(conversation_id, decision)
+        for error, attempts in failed:
+            self._handling_failed(error, attempts)
+        return len(taken)
+
+    async def _handle_in(self, session: AsyncSession, conversation_id: str,
+                         seq: int) -> Decision | None:
+        """Handle one stored message in `session`; None when there is nothing to do (handled
+        before, or the conversation is gone)."""
+        # Locked first: a second message of this conversation waits until this one is done,
+        # so both never open a question each.
+        conversation = await repo.conversation_for_update(session, conversation_id)
+        if conversation is None or conversation.erased_at is not None:
+            return None
+        message = await repo.message_by_seq(session, conversation_id, seq)
+        if message is None or not await repo.claim_unhandled(session, message.id):
+            return None
+        context = await repo.previous_parent_text(
+            session, conversation_id, seq, self._clock.now() - CONTEXT_WINDOW)
+        decision = self._faq.decide(message.body, context)
+        message.decision = _audit(decision)
+        question = await repo.open_question(session, conversation_id)
+        talk = small_talk(message.body) if decision.outcome in _ORDINARY else None
+        if question is not None:
+            await self._follow_up(session, conversation, question, message, decision)
+        elif talk is not None:
+            await self._small_talk(session, conversation, message, talk)
+        else:
+            previous = await repo.latest_question(session, conversation_id)
+            await self._new_question(session, conversation, previous, message, decision)
+        return decision
+
+    def _handled(self, conversation_id: str, decision: Decision) -> None:
         log.info("message handled", extra={"outcome": decision.outcome, "entry": decision.entry,
                                            "score": round(decision.score, 1)})
         self._notifier.publish(conversation_topic(conversation_id), QUEUE)

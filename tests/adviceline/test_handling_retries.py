@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 
 import aiohttp
 import pytest
+import sqlalchemy
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select, text
 
@@ -159,3 +161,44 @@ async def test_the_service_starts_with_a_failing_message_left_over_and_handles_t
             Message.sender == "parent").order_by(Message.id))).all()
     assert [(m.handled, m.handle_attempts) for m in rows] == [(False, 1), (True, 0)]
     assert await kinds_after(core, opened.conversation_id, rows[1].seq)
+
+
+async def test_a_failure_in_a_group_keeps_the_others_handling_in_one_commit(
+        core: Core, clock: FrozenClock) -> None:
+    if not core.sessions.one_writer:
+        pytest.skip("messages are handled in groups where there is one writer (SQLite)")
+    first = await core.pipeline.open_conversation("web", "enschede", "nl")
+    other = await core.pipeline.open_conversation("web", "enschede", "nl")
+    core.tasks.limit = 0   # stored, not handled: the group below takes them
+    seqs = [(first.conversation_id, await ask(core, first.conversation_id, LATER)),
+            (first.conversation_id, await ask(core, first.conversation_id, POISON)),
+            (other.conversation_id, await ask(core, other.conversation_id, LATER))]
+    commits: list[object] = []
+    sqlalchemy.event.listen(core.sessions.kw["bind"].sync_engine, "commit", commits.append)
+
+    waiting = deque(seqs)
+    assert await core.pipeline.handle_group(waiting, 60.0) == 3
+    assert not waiting and len(commits) == 1                      # one transaction for all three
+    assert await kinds_after(core, first.conversation_id, seqs[0][1])
+    assert await kinds_after(core, other.conversation_id, seqs[2][1])
+    message = await poisoned(core)
+    assert (message.handled, message.handle_attempts, message.decision) == (False, 1, None)
+    wait = handling_retry_in(1)
+    assert wait is not None
+    clock.advance(seconds=wait.total_seconds())
+    assert await core.pipeline.handle_pending() == 1              # retried alone, failing again
+    assert (await poisoned(core)).handle_attempts == 2
+
+
+async def test_a_group_takes_one_message_at_least_and_more_only_within_its_turn(
+        core: Core) -> None:
+    if not core.sessions.one_writer:
+        pytest.skip("messages are handled in groups where there is one writer (SQLite)")
+    opened = await core.pipeline.open_conversation("web", "enschede", "nl")
+    core.tasks.limit = 0
+    seqs = [await ask(core, opened.conversation_id, text) for text in (LATER, "Dank je wel!")]
+    waiting = deque((opened.conversation_id, seq) for seq in seqs)
+    assert await core.pipeline.handle_group(waiting, 0.0) == 1 and len(waiting) == 1
+    assert await kinds_after(core, opened.conversation_id, seqs[0])
+    assert await core.pipeline.handle_group(waiting, 0.0) == 1 and not waiting
+    assert "small_talk" in await kinds_after(core, opened.conversation_id, seqs[1])
