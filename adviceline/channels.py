@@ -5,6 +5,7 @@ Adapters in `bots/` get a `ParentPort`, never the pipeline, the database or the 
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,9 @@ from adviceline.ratelimit import RateLimiter
 from adviceline.region import resolve_municipality
 from adviceline.resume import ResumeCodes
 from adviceline.webpush import WebPush
+
+# Messages an open chat reads at most at once (more: it reads again at once).
+FOLLOW_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,25 @@ class ParentPort:
             return messages
         await self._notifier.wait(wake, self.poll_seconds)
         return await self.messages_after(conversation_id, after_seq)
+
+    async def follow(self, conversation_id: str,
+                     after_seq: int) -> AsyncGenerator[list[OutboundMessage]]:
+        """Every message after `after_seq`, in order and without gaps, in batches as they are
+        stored, for as long as the caller iterates. One read per wake-up: the wake-up is taken
+        before the read, so a change committed during the read wakes it again, and after a
+        read that found something no second read is needed to be sure nothing was missed."""
+        while True:
+            wake = self._notifier.listen(conversation_topic(conversation_id))
+            try:
+                messages = await self._pipeline.messages_after(conversation_id, after_seq,
+                                                               FOLLOW_BATCH)
+                if messages:
+                    yield messages
+                    after_seq = messages[-1].seq
+                if len(messages) < FOLLOW_BATCH:
+                    await self._notifier.wait(wake, self.poll_seconds)
+            finally:
+                wake.cancel()   # a listener nobody waits on would stay registered
 
     async def queue_status(self, conversation_id: str) -> dict[str, Any]:
         """Place in the queue and expected wait of the conversation's waiting question."""

@@ -176,7 +176,9 @@ class Pipeline:
         if rows is None:
             # An erased conversation says so (a socket of another device then closes).
             raise NotFound("Dit gesprek bestaat niet. / This conversation does not exist.")
-        return [outbound(message, name) for message, name in rows]
+        return [OutboundMessage(seq=row.seq, sender=row.sender, kind=row.kind, text=row.body,
+                                actions=row.actions, created_at=row.created_at,
+                                author=row.author, client_id=row.client_id) for row in rows]
 
     async def queue_status(self, conversation_id: str) -> dict[str, Any]:
         """Where the conversation's question stands: waiting (with its place in the queue, the

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Row, Table, and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -37,6 +37,10 @@ from adviceline.storage.models import (
 )
 
 OPEN_STATUSES = ("waiting", "claimed")
+# The tables themselves, for Core statements on the hot path (no ORM objects built).
+_conversations = cast(Table, Conversation.__table__)
+_messages = cast(Table, Message.__table__)
+_users = cast(Table, User.__table__)
 
 
 # Conversations and messages ------------------------------------------------------------------
@@ -201,15 +205,17 @@ async def append_parent_message(session: AsyncSession, *, conversation_id: str, 
     """Store a parent's message of a live conversation in two statements (every chat message
     takes this road before its ack): the conversation's next seq, then the row. None when the
     conversation does not exist or was erased. A client id this conversation already has raises
-    IntegrityError (the unique constraint decides, so no read goes first)."""
-    seq = await session.scalar(
-        update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.erased_at.is_(None))
-        .values(last_seq=Conversation.last_seq + 1)
-        .returning(Conversation.last_seq))
+    IntegrityError (the unique constraint decides, so no read goes first). Core statements on
+    the session's connection: the ORM's bookkeeping costs more than the statements here."""
+    connection = await session.connection()
+    seq = (await connection.execute(
+        update(_conversations)
+        .where(_conversations.c.id == conversation_id, _conversations.c.erased_at.is_(None))
+        .values(last_seq=_conversations.c.last_seq + 1)
+        .returning(_conversations.c.last_seq))).scalar()
     if seq is None:
         return None
-    await session.execute(insert(Message).values(
+    await connection.execute(insert(_messages).values(
         conversation_id=conversation_id, seq=seq, sender=PARENT, kind="text", body=body,
         client_id=client_id, handled=False, created_at=at))
     return int(seq)
@@ -240,22 +246,27 @@ async def messages_after(session: AsyncSession, conversation_id: str, after_seq:
 
 
 async def live_messages_after(session: AsyncSession, conversation_id: str, after_seq: int,
-                              limit: int = 500) -> Sequence[tuple[Message, str | None]] | None:
+                              limit: int = 500) -> Sequence[Row[*tuple[Any, ...]]] | None:
     """`messages_after` of a conversation that exists and was not erased, in one statement (an
-    open chat reads this at every change); None when there is no such conversation."""
-    rows = (await session.execute(
-        select(Conversation.erased_at, Message, User.display_name)
-        .select_from(Conversation)
-        .outerjoin(Message, and_(Message.conversation_id == Conversation.id,
-                                 Message.seq > after_seq))
-        .outerjoin(User, User.id == Message.adviser_id)
-        .where(Conversation.id == conversation_id)
-        .order_by(Message.seq)
+    open chat reads this at every change), as rows (seq, sender, kind, body, actions,
+    created_at, client_id, author): Core, no ORM objects to build. None when there is no such
+    conversation."""
+    messages, users = _messages.c, _users.c
+    rows = (await (await session.connection()).execute(
+        select(_conversations.c.erased_at, messages.seq, messages.sender, messages.kind,
+               messages.body, messages.actions, messages.created_at, messages.client_id,
+               users.display_name.label("author"))
+        .select_from(_conversations)
+        .outerjoin(_messages, and_(messages.conversation_id == _conversations.c.id,
+                                   messages.seq > after_seq))
+        .outerjoin(_users, users.id == messages.adviser_id)
+        .where(_conversations.c.id == conversation_id)
+        .order_by(messages.seq)
         .limit(limit)
     )).all()
-    if not rows or rows[0][0] is not None:
+    if not rows or rows[0].erased_at is not None:
         return None
-    return [(message, name) for _erased, message, name in rows if message is not None]
+    return [row for row in rows if row.seq is not None]
 
 
 async def suggested_entries(session: AsyncSession, question_id: str) -> set[str]:

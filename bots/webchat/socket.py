@@ -20,6 +20,7 @@ Protocol (JSON text frames):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -153,10 +154,12 @@ class _Session:
     async def _delivery(self, conversation_id: str, last_seq: int) -> None:
         """Send every stored message after last_seq, in order, without gaps, as they arrive."""
         try:
-            while not self._socket.closed:
-                for message in await self._port.wait_for_messages(conversation_id, last_seq):
-                    await self.send({"type": "message", **message.to_json()})
-                    last_seq = message.seq
+            async with contextlib.aclosing(self._port.follow(conversation_id, last_seq)) as live:
+                async for messages in live:
+                    if self._socket.closed:
+                        break
+                    for message in messages:
+                        await self.send({"type": "message", **message.to_json()})
         except (asyncio.CancelledError, ConnectionResetError):
             raise
         except NotFound:
