@@ -23,12 +23,13 @@ from adviceline.domain import (
 )
 from adviceline.erasure import Erasure
 from adviceline.notify import Notifier, conversation_topic
-from adviceline.outbox import DeliveryWorker, PushChannel
+from adviceline.outbox import DeliveryWorker, PushChannel, StaffMailer
 from adviceline.pipeline import Pipeline
 from adviceline.pushchannels import PushChannels
 from adviceline.ratelimit import RateLimiter
 from adviceline.region import resolve_municipality
 from adviceline.resume import ResumeCodes
+from adviceline.staffmail import StaffMailWorker
 from adviceline.webpush import WebPush
 
 # Messages an open chat reads at most at once (more: it reads again at once).
@@ -210,6 +211,11 @@ class ParentPort:
     def delivery_worker(self, channel: PushChannel) -> DeliveryWorker:
         """The worker that pushes this channel's messages; the adapter runs it (`run()`)."""
         return self._push_channels().worker(channel)
+
+    def staff_mail_worker(self, mailer: StaffMailer) -> StaffMailWorker:
+        """The worker that sends on-call e-mails to staff through this mailer (the e-mail
+        channel's relay); the adapter runs it (`run()`)."""
+        return self._push_channels().staff_worker(mailer)
 
     async def channel_secret(self, name: str) -> bytes:
         return await self._push_channels().secret(name)

@@ -77,7 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--regional-pool", action="store_true",
                      help="an adviser of the regional backup pool")
     add.add_argument("--display-name", help="the name colleagues see (default: the username)")
+    add.add_argument("--email", type=_email_option, default=None,
+                     help="where on-call calls are e-mailed (README \"On call\")")
     add.set_defaults(run=_users_add)
+    set_email = users.add_parser("set-email", help="where a user's on-call calls are e-mailed "
+                                                   "(an empty address: the console only)")
+    _config_options(set_email)
+    set_email.add_argument("username")
+    set_email.add_argument("email", type=_email_option)
+    set_email.set_defaults(run=_users_set_email)
     disable = users.add_parser("disable", help="stop a user logging in; ends their sessions")
     _config_options(disable)
     disable.add_argument("username")
@@ -401,8 +409,28 @@ def _users_add(args: argparse.Namespace) -> int:
         await add_user(sessions, username=args.username,
                        display_name=args.display_name or args.username, role=args.role,
                        municipalities=args.municipality, regional_pool=args.regional_pool,
-                       password=_read_new_password())
+                       password=_read_new_password(), email=args.email)
         print(f"{args.username} added ({args.role}); they can log in now")
+
+    return _with_staff(args, work)
+
+
+def _email_option(text: str) -> str | None:
+    from adviceline.config import staff_email
+
+    try:
+        return staff_email(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _users_set_email(args: argparse.Namespace) -> int:
+    from adviceline.users import set_email
+
+    async def work(config: Config, sessions: Any) -> None:
+        await set_email(sessions, args.username, args.email)
+        print(f"{args.username}: on-call calls are e-mailed to {args.email}" if args.email
+              else f"{args.username}: on-call calls show in the console only")
 
     return _with_staff(args, work)
 
@@ -435,7 +463,8 @@ def _users_list(args: argparse.Namespace) -> int:
             where = ", ".join(user.municipalities) or ("regional pool" if user.regional_pool
                                                        else config.region_name)
             state = "active" if user.active else "disabled"
-            print(f"{user.username:<28} {user.role:<21} {state:<9} {user.managed:<7} {where}")
+            print(f"{user.username:<28} {user.role:<21} {state:<9} {user.managed:<7} {where}"
+                  + (f"  <{user.email}>" if user.email else ""))
 
     return _with_staff(args, work)
 

@@ -101,6 +101,7 @@ class UserConfig:
     password_hash: str | None
     password: Secret | None   # demo users only: hashed when they are seeded
     profile: AdviserProfile | None = None   # advisers: live chats at once, languages, topics
+    email: str | None = None   # on-call calls (and crises, for coordinators) are mailed here
 
 
 # The push services of Chrome/Android, Firefox, Safari and Edge: the only hosts we send pushes to.
@@ -168,7 +169,8 @@ class RoutingSettings:
     dispatch_seconds: float = 5.0          # how often offers, lapses and reclaims are decided
     minutes_per_question: float = 15.0     # one adviser, one question: the backlog's pace
     escalate_before_minutes: int = 30      # this close to the promised time: pool + coordinator
-    on_call_after_minutes: int = 15        # untaken this long: the on-call advisers are called
+    on_call_after_minutes: int = 15        # untaken this long: the on-call adviser is called
+    on_call_escalate_minutes: int = 15     # still untaken: the next on the rota, then coordinators
 
     @property
     def offer_time(self) -> timedelta:
@@ -455,6 +457,8 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path) -> Config:
             minutes_per_question=routing.number("minutes_per_question", 15.0),
             escalate_before_minutes=routing.integer("escalate_before_minutes", 30, minimum=0),
             on_call_after_minutes=routing.integer("on_call_after_minutes", 15, minimum=0),
+            on_call_escalate_minutes=routing.integer("on_call_escalate_minutes", 15,
+                                                     minimum=1),
         ),
         email=_email(reader, municipalities, base_dir),
     )
@@ -542,6 +546,15 @@ def _municipalities(reader: _Reader, time_zone: str) -> dict[str, Municipality]:
                 raise ConfigError(f"municipality email: {municipality.email!r} is both "
                                   f"{other!r}'s and {municipality.id!r}'s")
     return result
+
+
+def staff_email(text: str) -> str | None:
+    """A staff member's e-mail address as given to the API or the command line: the address,
+    None for none (an empty text), or ValueError saying what is wrong."""
+    try:
+        return _address(text, "email") or None
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix("email: ")) from exc
 
 
 def _address(text: str, key: str) -> str:
@@ -726,6 +739,7 @@ def _user(table: _Reader, municipalities: Mapping[str, Municipality],
             languages=tuple(table.str_list("languages")) or ("nl",),
             topics=tuple(table.str_list("topics")),
         ) if role == ADVISER else None,
+        email=_address(table.string("email", ""), table.key("email")) or None,
     )
 
 

@@ -12,17 +12,20 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.clock import Clock
-from adviceline.config import Config
-from adviceline.notify import QUEUE, Notifier, conversation_topic
+from adviceline.config import COORDINATOR, REGIONAL_COORDINATOR, Config
+from adviceline.notify import QUEUE, STAFF_MAIL, Notifier, conversation_topic
+from adviceline.oncall_mail import CallFacts
+from adviceline.oncall_mail import compose as compose_mail
 from adviceline.queue_state import adviser_states, back_to_queue, waiting_entry
 from adviceline.rota import RotaBook
 from adviceline.storage import repository as repo
-from adviceline.storage.models import OnCallNotice, Question, User
+from adviceline.storage.models import OnCallNotice, Question, StaffMail, User
 from adviceline.tasks import finish_round
 from adviceline.waiting import WaitingTimes, escalation_due
 from routing.offers import (
@@ -33,7 +36,7 @@ from routing.offers import (
     next_step,
     reclaim,
 )
-from routing.oncall import Waiter, call
+from routing.oncall import LAST, Timing, Waiter, call
 from routing.queue import CRISIS_PRIORITY, queue_order
 from routing.staffing import Staffing
 
@@ -49,6 +52,7 @@ class Dispatcher:
         self._config = config
         self._clock = clock
         self._notifier = notifier
+        self._staff_mail_queued = False
 
     async def tick(self) -> dict[str, int]:
         """One round of decisions; returns how many of each were made (for tests and logs)."""
@@ -122,50 +126,88 @@ class Dispatcher:
                     question.routed_to_pool = True
                     await repo.record_event(session, question, "escalated", now)
                     counts["escalated"] += 1
-            counts["on_call"] = await self._call_on_call(session, waiting, users, staffing,
-                                                         now)
+            counts["on_call"] = await self._call_on_call(session, waiting, staffing, now)
             changed = await WaitingTimes(self._config, self._rota).refresh_queued_messages(
                 session, now, staffing)
         if any(counts.values()):
             self._notifier.publish(QUEUE)
+        if self._staff_mail_queued:
+            self._staff_mail_queued = False
+            self._notifier.publish(STAFF_MAIL)
         if changed:
             # The parents' pages read their place in the queue again.
             self._notifier.publish(*(conversation_topic(c) for c in changed))
         return counts
 
     async def _call_on_call(self, session: AsyncSession, waiting: list[Question],
-                            users: Sequence[User], staffing: Staffing, now: datetime) -> int:
-        """Call the rota's on-call advisers for the waiting questions that need them
-        (routing.oncall): a notice each, shown in their console, and a question event per
-        adviser. Once per question (`on_call_at`); a question nobody is on call for is
-        looked at again next round."""
-        by_name = {user.username: user.id for user in users}
-        after = timedelta(minutes=self._config.routing.on_call_after_minutes)
-        lead = timedelta(minutes=self._config.routing.escalate_before_minutes)
-        called = 0
-        for question in waiting:
-            if question.on_call_at is not None or question.status != "waiting":
-                continue
+                            staffing: Staffing, now: datetime) -> int:
+        """Take the next on-call step for the waiting questions that need one
+        (routing.oncall): a notice in each called person's console, an e-mail through the
+        staff mail outbox to those with an address, and a question event each. A step is
+        taken once: the conditional UPDATE of `on_call_step` (and, on PostgreSQL, the
+        dispatcher's advisory lock) keeps a second writer from repeating it."""
+        staff = await repo.active_staff(session)
+        by_name = {user.username: user for user in staff}
+        routing = self._config.routing
+        timing = Timing(after=timedelta(minutes=routing.on_call_after_minutes),
+                        further=timedelta(minutes=routing.on_call_escalate_minutes),
+                        lead=timedelta(minutes=routing.escalate_before_minutes))
+        candidates = [q for q in waiting if q.status == "waiting" and q.on_call_step < LAST]
+        called = await repo.called_for(session, [q.id for q in candidates if q.on_call_step])
+        steps = mails = 0
+        for question in candidates:
             found = call(Waiter(question.id, question.municipality,
                                 question.priority >= CRISIS_PRIORITY, question.routed_to_pool,
                                 question.waiting_since or question.created_at,
-                                question.answer_by), staffing, now, after, lead)
-            advisers = [by_name[name] for name in found.advisers if name in by_name] \
-                if found is not None else []
-            if found is None or not advisers:
+                                question.answer_by, question.on_call_step, question.on_call_at,
+                                called.get(question.id, frozenset())),
+                         staffing, now, timing, coordinators_for(question.municipality, staff))
+            if found is None:
                 continue
-            question.on_call_at = now
-            for user_id in advisers:
-                session.add(OnCallNotice(question_id=question.id, user_id=user_id,
+            if not await repo.take_on_call_step(session, question.id, question.on_call_step,
+                                                found.step, now):
+                continue
+            advisers = [by_name[name] for name in found.advisers if name in by_name]
+            bosses = [by_name[name] for name in found.coordinators if name in by_name]
+            for user in (*advisers, *bosses):
+                coordinator = user in bosses
+                session.add(OnCallNotice(question_id=question.id, user_id=user.id,
                                          reason=found.reason, at=now))
-                await repo.record_event(session, question, "on_call_notified", now,
-                                        adviser_id=user_id)
-            # An operator can alert on this line too; never any content.
-            log.warning("on-call advisers called", extra={
-                "question": question.id, "municipality": question.municipality,
-                "reason": found.reason, "advisers": len(advisers)})
-            called += 1
-        return called
+                await repo.record_event(
+                    session, question, "coordinator_notified" if coordinator
+                    else "on_call_notified", now, adviser_id=user.id)
+                if user.email and self._config.email is not None:
+                    mails += 1
+                    session.add(self._mail(question, user.id, user.email, found.reason,
+                                           coordinator, now))
+            if not advisers and not bosses:
+                await repo.record_event(session, question, "on_call_exhausted", now)
+            # An operator can alert on these lines; never any content.
+            log.warning("on-call advisers called" if advisers or bosses
+                        else "on call: nobody left to call", extra={
+                            "question": question.id, "municipality": question.municipality,
+                            "reason": found.reason, "step": found.step,
+                            "advisers": len(advisers), "coordinators": len(bosses)})
+            steps += 1
+        if mails:
+            self._staff_mail_queued = True
+        return steps
+
+    def _mail(self, question: Question, user_id: int, address: str, reason: str,
+              coordinator: bool, now: datetime) -> StaffMail:
+        config = self._config
+        place = config.municipalities.get(question.municipality or "")
+        origin = config.public_origin or f"http://{config.host}:{config.port}"
+        mail = compose_mail(CallFacts(
+            question_id=question.id, municipality_name=place.name if place else config.region_name,
+            channel=question.channel, priority=question.priority, topic=question.topic,
+            reason=reason, waiting_since=question.waiting_since or question.created_at,
+            answer_by=question.answer_by), coordinator=coordinator, now=now,
+            zone=ZoneInfo(config.time_zone),
+            link=f"{origin}/coordinator" if coordinator else f"{origin}/console")
+        return StaffMail(user_id=user_id, question_id=question.id, to_address=address,
+                         subject=mail.subject, body=mail.body, status="pending", attempts=0,
+                         next_attempt_at=now, created_at=now)
 
     @staticmethod
     def _open(question: Question, languages: dict[str, str]) -> OpenQuestion:
@@ -187,6 +229,14 @@ class Dispatcher:
             except Exception:
                 log.exception("dispatch round failed")
             await asyncio.sleep(self._config.routing.dispatch_seconds)
+
+
+def coordinators_for(municipality: str | None, staff: Sequence[User]) -> tuple[str, ...]:
+    """Whom on call calls as coordinators for a question: the coordinators of its
+    municipality and the regional coordinators."""
+    return tuple(user.username for user in staff
+                 if user.role == REGIONAL_COORDINATOR
+                 or (user.role == COORDINATOR and municipality in user.municipalities))
 
 
 async def _only_dispatcher(session: AsyncSession) -> bool:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 QUEUE = "queue"
+STAFF_MAIL = "staff_mail"   # an on-call e-mail was queued
 ANY = "*"   # listeners on this wake at every publish, whatever the topic
 # Another process reloaded the knowledge base: reload ours (published to other processes only).
 KNOWLEDGE_BASE = "knowledge-base"

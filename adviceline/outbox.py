@@ -117,6 +117,23 @@ class PushChannel(Protocol):
 
 
 @dataclass(frozen=True)
+class StaffMessage:
+    """One mail for a staff member, as the mailer sees it."""
+
+    mail_id: int
+    to: str
+    subject: str
+    body: str
+
+
+class StaffMailer(Protocol):
+    """What the e-mail channel implements to send staff mail (on-call calls, plain text); the
+    staff mail outbox (`adviceline.staffmail`) hands it one mail at a time."""
+
+    async def send_staff(self, message: StaffMessage) -> Sent | Retry | Failed: ...
+
+
+@dataclass(frozen=True)
 class OutboxSettings:
     poll_seconds: float = 2.0                         # how often other processes' work is seen
     lease: timedelta = timedelta(minutes=5)           # longer than any one send can take

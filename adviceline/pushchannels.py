@@ -29,9 +29,10 @@ from adviceline.domain import (
 )
 from adviceline.faq import Faq
 from adviceline.notify import QUEUE, Notifier, conversation_topic
-from adviceline.outbox import DeliveryWorker, OutboxSettings, PushChannel
+from adviceline.outbox import DeliveryWorker, OutboxSettings, PushChannel, StaffMailer
 from adviceline.pipeline import hash_token
 from adviceline.settings import shared_secret
+from adviceline.staffmail import StaffMailWorker
 from adviceline.storage import repository as repo
 from adviceline.storage.models import ChannelUpdate, Conversation, QuarantinedMessage
 
@@ -60,6 +61,10 @@ class PushChannels:
     def worker(self, channel: PushChannel) -> DeliveryWorker:
         return DeliveryWorker(sessions=self._sessions, channel=channel, clock=self._clock,
                               notifier=self._notifier, settings=self._outbox)
+
+    def staff_worker(self, mailer: StaffMailer) -> StaffMailWorker:
+        return StaffMailWorker(sessions=self._sessions, mailer=mailer, clock=self._clock,
+                               notifier=self._notifier, settings=self._outbox)
 
     async def conversation_for_address(self, channel: str, address: str,
                                        conversation_id: str | None = None) \

@@ -271,8 +271,10 @@ class Question(Base):
     # the question is escalated to the regional pool and the coordinators.
     answer_by: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
-    # When the on-call advisers were called for it (routing.oncall): once per question.
+    # The last on-call step taken for it (routing.oncall: 1 the first on-call adviser, 2 the
+    # next on the rota, 3 the coordinators) and when; each step once per question.
     on_call_at: Mapped[datetime | None]
+    on_call_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Message(Base):
@@ -365,6 +367,8 @@ class User(Base):
     # "config": a [[user]] of the configuration file (it rules them at every start);
     # "cli": added with `adviceline users add`, managed with that command
     managed: Mapped[str] = mapped_column(String(16), default="config", server_default="config")
+    # Where on-call calls (and a crisis, for coordinators) are e-mailed; None: the console only.
+    email: Mapped[str | None] = mapped_column(String(320))
 
 
 class AdviserPresence(Base):
@@ -441,6 +445,33 @@ class OnCallNotice(Base):
     reason: Mapped[str] = mapped_column(String(16))   # crisis | untaken | deadline
     at: Mapped[datetime]
     seen_at: Mapped[datetime | None]
+
+
+class StaffMail(Base):
+    """An e-mail for a staff member (an on-call call), queued in the transaction that made the
+    call and sent by the staff mail worker: retried with backoff, never dropped. It names the
+    question, its municipality and why; never anything the parent wrote."""
+
+    __tablename__ = "staff_mail"
+    __table_args__ = (Index("ix_staff_mail_pending", "next_attempt_at",
+                            sqlite_where=text(PENDING_DELIVERY),
+                            postgresql_where=text(PENDING_DELIVERY)),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    question_id: Mapped[str | None] = mapped_column(String(36))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # pending | delivered | failed (refused for good, or given up on: logged as an error)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
 
 
 class TransferNote(Base):

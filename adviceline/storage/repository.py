@@ -32,6 +32,7 @@ from adviceline.storage.models import (
     QuestionEvent,
     RotaEntry,
     ServiceSetting,
+    StaffMail,
     TransferNote,
     User,
 )
@@ -930,6 +931,68 @@ async def crisis_mark_counts(session: AsyncSession) -> dict[tuple[str, str], int
 async def adviser_users(session: AsyncSession) -> Sequence[User]:
     return (await session.scalars(select(User).where(User.role == "adviser",
                                                      User.active.is_(True)))).all()
+
+
+async def active_staff(session: AsyncSession) -> Sequence[User]:
+    """Every active adviser and coordinator (whom on call may call)."""
+    return (await session.scalars(select(User).where(User.active.is_(True)))).all()
+
+
+async def called_for(session: AsyncSession,
+                     question_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Per question, the usernames on call has called for it so far."""
+    if not question_ids:
+        return {}
+    called: dict[str, set[str]] = {}
+    rows = await session.execute(
+        select(OnCallNotice.question_id, User.username)
+        .join(User, User.id == OnCallNotice.user_id)
+        .where(OnCallNotice.question_id.in_(question_ids)))
+    for question_id, username in rows.all():
+        called.setdefault(question_id, set()).add(username)
+    return {question_id: frozenset(names) for question_id, names in called.items()}
+
+
+async def take_on_call_step(session: AsyncSession, question_id: str, step_from: int,
+                            step_to: int, at: datetime) -> bool:
+    """Move a still waiting question's on-call escalation from one step to the next; False
+    when another writer took that step already or the question was claimed meanwhile (the
+    conditional UPDATE re-reads the row on PostgreSQL, so a step is taken once)."""
+    result = await session.execute(
+        update(Question).where(Question.id == question_id, Question.status == "waiting",
+                               Question.on_call_step == step_from)
+        .values(on_call_step=step_to, on_call_at=at)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+async def claim_staff_mail(session: AsyncSession, owner: str, now: datetime,
+                           lease_until: datetime, limit: int) -> Sequence[StaffMail]:
+    """Lease up to `limit` due staff mails for one worker (SKIP LOCKED: PostgreSQL workers
+    claim side by side; an expired lease is taken over)."""
+    mails = (await session.scalars(
+        select(StaffMail)
+        .where(StaffMail.status == "pending", StaffMail.next_attempt_at <= now,
+               or_(StaffMail.lease_until.is_(None), StaffMail.lease_until < now))
+        .order_by(StaffMail.id).limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True))).all()
+    for mail in mails:
+        mail.lease_owner, mail.lease_until = owner, lease_until
+    await session.flush()
+    return mails
+
+
+async def release_staff_mail(session: AsyncSession, mail_ids: Sequence[int], owner: str) -> None:
+    if mail_ids:
+        await session.execute(update(StaffMail).where(StaffMail.id.in_(mail_ids),
+                                                      StaffMail.lease_owner == owner)
+                              .values(lease_owner=None, lease_until=None))
+
+
+async def staff_mail(session: AsyncSession, mail_id: int) -> StaffMail | None:
+    return await session.scalar(select(StaffMail).where(StaffMail.id == mail_id)
+                                .with_for_update().execution_options(populate_existing=True))
 
 
 async def on_call_notices(session: AsyncSession, user_id: int,

@@ -36,7 +36,7 @@ from adviceline.storage.engine import create_engine, migrate, session_factory
 from adviceline.tasks import BackgroundTasks, finish_round
 from adviceline.users import sync_users
 from adviceline.waiting import WaitingTimes
-from adviceline.web import auth, console, coordinator, health, rota
+from adviceline.web import auth, console, coordinator, health, rota, staff
 from adviceline.web.errors import error_middleware, security_headers
 from adviceline.web.keys import (
     CLOCK,
@@ -106,6 +106,7 @@ def create_app(config: Config, clock: Clock | None = None,
     app.add_routes(console.routes)
     app.add_routes(coordinator.routes)
     app.add_routes(rota.routes)
+    app.add_routes(staff.routes)
     app.router.add_static("/staff/static", STATIC_DIR)
     for name in CHANNELS:
         importlib.import_module(f"bots.{name}").setup(app, lambda: app[PARENT_PORT], config)

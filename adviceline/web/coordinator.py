@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from adviceline.advisers import Adviser
 from adviceline.audit import recent_decisions
 from adviceline.config import REGIONAL_COORDINATOR, Config, Municipality
 from adviceline.domain import Forbidden, Invalid
@@ -16,7 +18,7 @@ from adviceline.stats import AnswerStats, answer_stats, answer_stats_per_municip
 from adviceline.storage import repository as repo
 from adviceline.web import pages
 from adviceline.web.auth import Staff, require_staff, staff_page
-from adviceline.web.keys import CLOCK, CONFIG, FAQ, NOTIFIER, SESSIONS
+from adviceline.web.keys import CLOCK, CONFIG, DESK, FAQ, NOTIFIER, SESSIONS
 from knowledge_base import KnowledgeBaseError
 from routing.queue import CRISIS_PRIORITY
 
@@ -103,8 +105,10 @@ async def stats_page(request: web.Request) -> web.Response:
 <p>Na een wijziging in de kennisbank: <button type="button" id="reload-kb">Kennisbank opnieuw
 laden</button> <span id="reload-result" role="status"></span></p>""" \
         if staff.user.role == REGIONAL_COORDINATOR else ""
+    calls = await request.app[DESK].on_call(Adviser.from_user(staff.user))
     body = pages.staff_header(staff.user.display_name, "Coördinator", staff.csrf_token) + f"""
 <main>
+{_calls(calls)}
 <h1>Antwoordtijden</h1>
 <form method="get" action="/coordinator" class="filters">
   <label>Van <input type="date" name="from" value="{start.isoformat()}"></label>
@@ -125,6 +129,26 @@ ruilen)</p>
 {reload_kb}
 </main>"""
     return pages.layout("Coördinator", body, csrf=staff.csrf_token, script="coordinator.js")
+
+
+REASONS_NL = {"crisis": "crisis", "untaken": "niemand heeft hem opgepakt",
+              "deadline": "bijna de beloofde antwoordtijd"}
+STATUS_NL = {"waiting": "wacht nog", "claimed": "inmiddels opgepakt"}
+
+
+def _calls(calls: list[dict[str, Any]]) -> str:
+    """The on-call calls this coordinator got (a crisis, or a question nobody took): where,
+    why and whether it still waits; never content. JSON: /coordinator/api/on-call."""
+    if not calls:
+        return ""
+    items = "".join(
+        f'<li>{"CRISIS · " if call["crisis"] else ""}'
+        f'{escape(call["municipality_name"] or "onbekende gemeente")} · '
+        f'{escape(REASONS_NL.get(call["reason"], call["reason"]))} · wacht '
+        f'{call["waiting_minutes"]} min · {escape(STATUS_NL.get(call["status"], "afgesloten"))}'
+        f'</li>' for call in calls)
+    return (f'<section class="offer on-call" role="alert" id="on-call"><h2>Je bent opgeroepen'
+            f'</h2><ul>{items}</ul></section>')
 
 
 def _minutes(value: float | None) -> str:

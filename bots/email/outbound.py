@@ -12,21 +12,17 @@ fails, and advisers see that on the question.
 from __future__ import annotations
 
 import logging
-import ssl
 from datetime import timedelta
-from email.message import EmailMessage
-
-import aiosmtplib
 
 from adviceline.channels import ParentPort
 from adviceline.config import EmailSettings
 from adviceline.outbox import Delivery, Failed, Parcel, Pending, Retry, Sent, Skipped
 from bots.email import tokens
-from bots.email.compose import Sender, as_bytes, compose
+from bots.email.compose import Sender, compose
 from bots.email.inbound import CHANNEL, SECRET
+from bots.email.relay import Relay
 
 log = logging.getLogger(__name__)
-SEND_SECONDS = 60.0
 # Not for mail: the web chat's "an adviser is reading your question".
 NOT_MAILED = frozenset({"claimed"})
 # Crisis and concern replies (the emergency numbers) go out whatever the automatic-reply limit.
@@ -46,7 +42,7 @@ class EmailChannel:
         self._addresses = {municipality: address for address, municipality
                            in municipal_addresses.items()}
         self._key: bytes | None = None
-        self._tls: ssl.SSLContext | None = None
+        self._relay = Relay(settings)
 
     @property
     def name(self) -> str:
@@ -84,7 +80,7 @@ class EmailChannel:
                                entry_id, conversation.language, conversation.municipality))
         except ValueError as error:   # an address the mail library refuses to write
             return Failed(f"the mail could not be written: {error}"[:300], len(items))
-        outcome = await self._send(mail, sender.address, parcel.address)
+        outcome = await self._relay.send(mail, sender.address, parcel.address)
         if isinstance(outcome, Failed):
             return Failed(outcome.reason, len(items))
         if isinstance(outcome, Retry):
@@ -92,50 +88,6 @@ class EmailChannel:
         log.info("mail sent", extra={"channel": CHANNEL, "messages": len(items),
                                      "automatic": head.automatic})
         return Sent(message_id, len(items))
-
-    async def _send(self, mail: EmailMessage, envelope_from: str, to: str) -> Delivery | None:
-        settings = self._settings
-        host, port = settings.relay
-        try:
-            await aiosmtplib.send(
-                as_bytes(mail),
-                sender=envelope_from, recipients=[to], hostname=host, port=port,
-                use_tls=settings.relay_tls == "tls", start_tls=settings.relay_tls == "starttls",
-                tls_context=self._tls_context() if settings.relay_tls != "none" else None,
-                username=settings.relay_username or None,
-                password=(settings.relay_password.reveal() or None)
-                if settings.relay_username else None,
-                timeout=SEND_SECONDS)
-        except aiosmtplib.SMTPRecipientsRefused as refused:
-            codes = [error.code for error in refused.recipients]
-            said = "; ".join(f"{error.code} {error.message}" for error in refused.recipients)
-            if codes and all(code >= 500 for code in codes):
-                return Failed(f"the mail server refused the parent's address: {said}"[:300])
-            return Retry(f"the relay deferred the address: {said}"[:300])
-        except aiosmtplib.SMTPAuthenticationError as error:
-            log.error("the mail relay refused the login; check relay_username and "
-                      "ADVICELINE_EMAIL_RELAY_PASSWORD", extra={"channel": CHANNEL})
-            return Retry(f"the relay refused the login ({error.code})", whole_channel=True)
-        except aiosmtplib.SMTPDataError as error:
-            if error.code >= 500:
-                return Failed(f"the mail server refused the mail: {error.code} "
-                              f"{error.message}"[:300])
-            return Retry(f"the relay deferred the mail: {error.code} {error.message}"[:300])
-        except aiosmtplib.SMTPResponseException as error:
-            # Refused at the greeting, HELO or MAIL FROM: the relay or our configuration, not
-            # this parent's mail; everything waits and is tried again.
-            return Retry(f"the relay answered {error.code} {error.message}"[:300],
-                         whole_channel=True)
-        except (aiosmtplib.SMTPException, OSError) as error:
-            return Retry(f"the relay is unreachable: {type(error).__name__}", whole_channel=True)
-        return None
-
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._tls is None:
-            ca = self._settings.relay_ca_file
-            self._tls = ssl.create_default_context(cafile=str(ca) if ca else None)
-        return self._tls
-
 
 def _together(items: tuple[Pending, ...]) -> list[Pending]:
     """The head, and when it is automatic the automatic messages stored with it."""

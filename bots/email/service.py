@@ -13,6 +13,7 @@ from bots.email.imap import ImapPoller
 from bots.email.inbound import Intake
 from bots.email.outbound import EmailChannel
 from bots.email.smtp import start_listener
+from bots.email.staff import StaffMailSender
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ class EmailService:
         self.intake = Intake(port, settings, config.email_addresses())
         self.channel = EmailChannel(port, settings, config.email_addresses())
         self.worker: DeliveryWorker = port.delivery_worker(self.channel)
+        # On-call calls to staff go out through the same relay.
+        self.staff_worker = port.staff_mail_worker(
+            StaffMailSender(settings, config.region_name))
         self.poller = ImapPoller(self.intake, settings.imap) if settings.imap is not None \
             else None
         self._port = port
@@ -41,6 +45,7 @@ class EmailService:
         # Outbound first: the relay may be unreachable; the worker retries until it answers,
         # and the service accepts mail meanwhile.
         self._tasks.append(asyncio.create_task(self.worker.run(), name="email-outbox"))
+        self._tasks.append(asyncio.create_task(self.staff_worker.run(), name="email-staff"))
         if self.poller is not None:
             # An unreachable mailbox does not stop the start either: each round tries again.
             self._tasks.append(asyncio.create_task(self.poller.run(), name="email-imap"))

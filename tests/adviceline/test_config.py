@@ -249,3 +249,26 @@ def test_email_configuration_errors_name_the_key(tmp_path: Path, email: str, alm
                                                  key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
         load_config(_with_email(tmp_path, email, almelo), environ={})
+
+
+def test_a_users_email_address_is_checked_and_kept(tmp_path: Path) -> None:
+    user = ('\n[[user]]\nusername = "a"\nrole = "adviser"\nmunicipalities = ["hengelo"]\n'
+            'password_hash = "$argon2id$x"\nemail = "{}"\n')
+    config = load_config(write(tmp_path, default_text() + user.format("bram@cjg.example")),
+                         environ={})
+    assert [u.email for u in config.users] == ["bram@cjg.example"]
+    for wrong in ("bram", "Bram <bram@cjg.example>", "bram@localhost"):
+        with pytest.raises(ConfigError, match=r"user\[0\]\.email: .* is not an e-mail address"):
+            load_config(write(tmp_path, default_text() + user.format(wrong)), environ={})
+
+
+def test_on_call_escalation_time_loads_and_is_checked(tmp_path: Path) -> None:
+    assert load_config(environ={}).routing.on_call_escalate_minutes == 15
+    text = default_text()
+    assert "on_call_escalate_minutes = 15" in text
+    changed = text.replace("on_call_escalate_minutes = 15", "on_call_escalate_minutes = 5")
+    assert load_config(write(tmp_path, changed), environ={}).routing \
+        .on_call_escalate_minutes == 5
+    with pytest.raises(ConfigError, match=r"routing\.on_call_escalate_minutes: must be at least"):
+        load_config(write(tmp_path, text.replace("on_call_escalate_minutes = 15",
+                                                 "on_call_escalate_minutes = 0")), environ={})

@@ -3,6 +3,7 @@ call is an event and a notice in their console, and they can open the question."
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -13,7 +14,7 @@ from adviceline.config import Config
 from adviceline.dispatch import Dispatcher
 from adviceline.domain import NotFound
 from adviceline.notify import Notifier
-from adviceline.storage.models import QuestionEvent
+from adviceline.storage.models import OnCallNotice, QuestionEvent
 from routing.rota import ON_CALL, REGIONAL_POOL, Rota, shifts_from_mapping
 from tests.adviceline.conftest import Core, adviser_named, queue_question
 
@@ -118,3 +119,46 @@ async def test_close_to_the_promised_time_calls_and_a_claimed_question_does_not(
     assert sorted(adviser for _, adviser in events) == sorted([bram.id, carin.id])
     assert borne not in {question for question, _ in events}
     assert (await core.desk.on_call(bram))[0]["reason"] == "deadline"
+
+
+async def test_each_step_is_taken_once_by_dispatchers_of_several_processes(
+        core: Core, on_call_config: Config, clock: FrozenClock) -> None:
+    """Two dispatchers, each with its own engine (as two service processes have), tick at the
+    same moments through the whole escalation: every step, call and event exists once."""
+    from adviceline.storage.engine import create_engine, session_factory
+
+    # No deadline calls in this hour: only the untaken steps.
+    on_call_config = replace(on_call_config, routing=replace(on_call_config.routing,
+                                                             escalate_before_minutes=0))
+    second_engine = create_engine(on_call_config.database_url.reveal())
+    try:
+        first = rounds(core, on_call_config, clock)
+        second = Dispatcher(sessions=session_factory(second_engine), config=on_call_config,
+                            clock=clock, notifier=Notifier())
+        for _ in range(5):
+            await open_question(core, "hengelo",
+                                "welk speelgoed past bij een baby van zes maanden")
+        await open_question(core, "enschede", CRISIS_TEXT)
+        routing = on_call_config.routing
+        steps = 0
+        for minutes in (0, routing.on_call_after_minutes, routing.on_call_escalate_minutes,
+                        routing.on_call_escalate_minutes, 60):
+            clock.advance(minutes=minutes)
+            for _ in range(3):
+                done = await asyncio.gather(first.tick(), second.tick())
+                steps += sum(counts["on_call"] for counts in done)
+        # The crisis: one step (everyone at once); each ordinary question: three.
+        assert steps == 1 + 5 * 3
+        async with core.sessions() as session:
+            kinds = [(e.question_id, e.kind, e.adviser_id) for e in await session.scalars(
+                select(QuestionEvent).where(QuestionEvent.kind.in_(
+                    ("on_call_notified", "coordinator_notified"))))]
+            notices = list(await session.scalars(select(OnCallNotice)))
+        assert len(kinds) == len(set(kinds)) == len(notices)
+        bram = await adviser_named(core, "adviseur.hengelo")
+        carin = await adviser_named(core, "adviseur.regio")
+        called = [adviser for _, kind, adviser in kinds if kind == "on_call_notified"]
+        # Each ordinary question: Bram, then Carin; the crisis in Enschede: Carin only.
+        assert sorted(called) == sorted([bram.id] * 5 + [carin.id] * 6)
+    finally:
+        await second_engine.dispose()

@@ -80,3 +80,23 @@ async def test_what_cannot_be_done_is_one_clear_line(
     # The configuration's adviser still logs in with the file's password.
     session = await running.login("adviseur.enschede", "demo-enschede")
     await session.close()
+
+
+async def test_an_email_address_for_on_call_is_set_checked_and_listed(
+        running: RunningApp, config: Config, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert await users(monkeypatch, config, "add", "anna.almelo", "--municipality", "almelo",
+                       "--email", "anna@almelo.example", stdin=PASSWORD + "\n") == 0
+    capsys.readouterr()
+    assert await users(monkeypatch, config, "list") == 0
+    assert "<anna@almelo.example>" in capsys.readouterr().out
+    with pytest.raises(SystemExit):   # argparse refuses it before anything is changed
+        await users(monkeypatch, config, "set-email", "anna.almelo", "anna at almelo")
+    assert "is not an e-mail address" in capsys.readouterr().err
+    assert await users(monkeypatch, config, "set-email", "anna.almelo", "") == 0
+    assert await users(monkeypatch, config, "set-email", "adviseur.hengelo",
+                       "bram@hengelo.example") == 2   # the configuration file's user
+    capsys.readouterr()
+    assert await users(monkeypatch, config, "list") == 0
+    listed = next(line for line in capsys.readouterr().out.splitlines() if "anna.almelo" in line)
+    assert "@" not in listed

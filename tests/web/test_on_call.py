@@ -41,6 +41,14 @@ async def test_the_on_call_adviser_sees_the_call_in_the_console(running: Running
         [notice] = notices
         assert (notice["reason"], notice["crisis"], notice["municipality"]) == \
             ("crisis", True, "enschede")
+        # A crisis calls the coordinators at once too: Dirk (the whole region) sees the call
+        # on his page and in its JSON, without any content.
+        [call] = (await (await dirk.get(running.url("/coordinator/api/on-call"))).json())[
+            "notices"]
+        assert (call["reason"], call["question_id"]) == ("crisis", notice["question_id"])
+        page = await (await dirk.get(running.url("/coordinator"))).text()
+        assert "Je bent opgeroepen" in page and "CRISIS · Enschede" in page
+        assert "slaat" not in page
         # Only the adviser on call was called, and only they can mark it seen.
         assert (await (await bram.get(running.url("/console/api/on-call"))).json()) == \
             {"notices": []}
