@@ -201,6 +201,10 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
 async def _dispatching(app: web.Application) -> AsyncIterator[None]:
     """Offers, lapsed offers, the pool and reclaims every [routing] dispatch_seconds (0: off)."""
     config = app[CONFIG]
+    if config.email is None and any(user.email for user in config.users):
+        # The calls still reach the consoles; the operator should know the mails do not go.
+        log.warning("staff have e-mail addresses but [email] is not configured: on-call calls "
+                    "are shown in the console only")
     app[DISPATCHER] = Dispatcher(sessions=app[SESSIONS], config=config, clock=app[CLOCK],
                                  notifier=app[NOTIFIER], rota=app[ROTA])
     if config.routing.dispatch_seconds <= 0:
