@@ -129,12 +129,22 @@ class RotaBook:
             rota = apply(rota, entry.kind, entry.data)
         return rota
 
-    async def staffing(self) -> Staffing:
+    async def staffing(self, session: AsyncSession | None = None) -> Staffing:
         """The rota in force, and who works where from the users table, so an adviser added
-        with `adviceline users add` staffs their desks like a configured one."""
-        async with self._sessions() as session:
-            entries = await repo.rota_entries(session)
-            advisers = await self._advisers(session)
+        with `adviceline users add` staffs their desks like a configured one.
+
+        `session`: read in the caller's transaction. A caller that holds a connection (and
+        locks) must pass it: taking a second connection from the pool meanwhile deadlocks the
+        pool under load (every connection held by a transaction waiting for another one)."""
+        if session is not None:
+            return self._staffing(await repo.rota_entries(session),
+                                  await self._advisers(session))
+        async with self._sessions() as own:
+            entries = await repo.rota_entries(own)
+            advisers = await self._advisers(own)
+        return self._staffing(entries, advisers)
+
+    def _staffing(self, entries: Any, advisers: dict[str, User]) -> Staffing:
         return replace(self._config.staffing, rota=self._with(entries), scopes={
             name: AdviserScope(tuple(user.municipalities), user.regional_pool)
             for name, user in advisers.items()})

@@ -32,13 +32,13 @@ class WaitingTimes:
                     minutes_per_question=self._config.routing.minutes_per_question,
                     offer_minutes=self._config.routing.offer_seconds / 60)
 
-    async def staffing(self) -> Staffing:
-        return await self._rota.staffing() if self._rota else self._config.staffing
+    async def staffing(self, session: AsyncSession | None = None) -> Staffing:
+        return await self._rota.staffing(session) if self._rota else self._config.staffing
 
     async def promises(self, session: AsyncSession, now: datetime,
                        staffing: Staffing | None = None) -> dict[str, Promise]:
         """A promise for every waiting question, from one read of the queue and the advisers."""
-        staffing = staffing or await self.staffing()
+        staffing = staffing or await self.staffing(session)
         questions = list(await repo.waiting_questions(session))
         waiting = [q for q in questions if q.status == "waiting"]
         if not waiting:
