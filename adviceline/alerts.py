@@ -2,7 +2,8 @@
 has taken for longer than `[service] alert_crisis_waiting_minutes`.
 
 The check reads the stored queue, so it holds across processes and restarts; each question is
-reported once per process (a bounded memory of what was said), never with any message text.
+reported once, by one process (a `crisis_alerted` question event, recorded under the question's
+row lock before the line is logged), never with any message text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adviceline.clock import Clock
+from adviceline.storage import repository as repo
 from adviceline.storage.models import Question
 from adviceline.tasks import finish_round
 from routing.queue import CRISIS_PRIORITY
@@ -55,12 +57,16 @@ class CrisisWatch:
             since = waiting_since or created_at
             if since > cutoff or question_id in self._reported:
                 continue
-            waiting = CrisisWaiting(question_id, municipality,
-                                    int((now - since).total_seconds() // 60))
-            found.append(waiting)
+            # Remembered here so the database is asked once per question and process.
             self._reported[question_id] = None
             if len(self._reported) > REMEMBERED:
                 self._reported.popitem(last=False)
+            async with self._sessions.begin() as session:
+                if not await repo.record_crisis_alert(session, question_id, now):
+                    continue   # another process (or an earlier run) said it already
+            waiting = CrisisWaiting(question_id, municipality,
+                                    int((now - since).total_seconds() // 60))
+            found.append(waiting)
             log.warning("crisis question waiting", extra={
                 "question": waiting.question_id, "municipality": waiting.municipality,
                 "minutes": waiting.minutes, "limit_minutes": self._minutes})

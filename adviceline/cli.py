@@ -232,6 +232,7 @@ def _serve(args: argparse.Namespace) -> int:
         return asyncio.run(Supervisor(lambda number: _worker_argv(args, number),
                                       args.workers).run())
     number, count = (int(part) for part in args.worker.split("/")) if args.worker else (1, 1)
+    config = replace(config, workers=count)
     if number > 1:
         # The first service process adds the demo history; the others would race it.
         config = replace(config, demo=False)

@@ -259,6 +259,8 @@ class Config:
     # a crisis question nobody has taken for this long is logged ("crisis question waiting")
     alert_crisis_waiting_minutes: int = 10
     demo: bool = False   # serve --demo: demo logins and, on an empty database, demo history
+    # serve --workers N: this is one of N processes that share its ports (SO_REUSEPORT)
+    workers: int = 1
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     # PC4 -> CBS municipality name, for postcodes outside the region (to say where to go instead)

@@ -325,7 +325,7 @@ class QuestionEvent(Base):
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     # received | faq_answered | faq_helpful | faq_not_helpful | suggested | queued | crisis |
     # concern | claimed | released | adviser_replied | closed | withdrawn (its conversation was
-    # erased)
+    # erased) | crisis_alerted (operators were alerted: it waited too long; adviceline.alerts)
     kind: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime]
     channel: Mapped[str] = mapped_column(String(32))

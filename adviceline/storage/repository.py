@@ -681,6 +681,21 @@ async def question_for_update(session: AsyncSession, question_id: str) -> Questi
         .execution_options(populate_existing=True))
 
 
+async def record_crisis_alert(session: AsyncSession, question_id: str, at: datetime) -> bool:
+    """Record that operators were alerted to this waiting crisis question; False when that was
+    done before (by any process: the question row is locked while it is checked)."""
+    question = await question_for_update(session, question_id)
+    if question is None or await session.scalar(
+            select(QuestionEvent.id).where(QuestionEvent.question_id == question_id,
+                                           QuestionEvent.kind == CRISIS_ALERTED).limit(1)):
+        return False
+    await record_event(session, question, CRISIS_ALERTED, at)
+    return True
+
+
+CRISIS_ALERTED = "crisis_alerted"
+
+
 async def waiting_questions(session: AsyncSession) -> Sequence[Question]:
     """Every question an adviser still has to answer (waiting or claimed)."""
     return (await session.scalars(

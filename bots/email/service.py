@@ -30,6 +30,7 @@ class EmailService:
         self.poller = ImapPoller(self.intake, settings.imap) if settings.imap is not None \
             else None
         self._port = port
+        self._shared_port = config.workers > 1   # serve --workers: every process listens
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -52,7 +53,8 @@ class EmailService:
         if self.settings.listen is not None:
             host, port = self.settings.listen
             self._server = await start_listener(self.intake, host, port,
-                                                self.settings.max_message_bytes)
+                                                self.settings.max_message_bytes,
+                                                shared=self._shared_port)
             log.info("SMTP listener started", extra={"channel": "email",
                                                      "address": self.smtp_address})
 

@@ -49,9 +49,10 @@ class Handler:
         return f"250 2.0.0 OK: {outcome}"
 
 
-async def start_listener(intake: Intake, host: str, port: int,
-                         max_bytes: int) -> asyncio.Server:
-    """The SMTP server on host:port (port 0: one the OS chooses) in the running loop."""
+async def start_listener(intake: Intake, host: str, port: int, max_bytes: int,
+                         shared: bool = False) -> asyncio.Server:
+    """The SMTP server on host:port (port 0: one the OS chooses) in the running loop.
+    `shared`: other service processes listen on the same port (serve --workers)."""
     loop = asyncio.get_running_loop()
     handler = Handler(intake)
 
@@ -59,4 +60,4 @@ async def start_listener(intake: Intake, host: str, port: int,
         return SMTP(handler, data_size_limit=max_bytes, enable_SMTPUTF8=True,
                     decode_data=False, ident="adviceline", timeout=120, loop=loop)
 
-    return await loop.create_server(protocol, host=host, port=port)
+    return await loop.create_server(protocol, host=host, port=port, reuse_port=shared or None)

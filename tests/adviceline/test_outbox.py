@@ -5,10 +5,13 @@ several workers (processes) on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -461,3 +464,62 @@ async def test_several_processes_deliver_every_item_once_in_order(
         seqs = sorted({seq for _event, seq in events})
         assert events == [(event, seq) for seq in seqs for event in ("start", "end")]
         assert [i.status for i in await items(core, conversation)] == ["delivered"] * 6
+
+
+ROOT = str(Path(__file__).resolve().parents[2])
+# A process that holds a lease and is killed in the middle of sending: nothing else sends the
+# item while the lease lasts, another process sends it once afterwards.
+HANGING_WORKER = """
+import asyncio, sys
+from adviceline.clock import SystemClock
+from adviceline.notify import Notifier
+from adviceline.outbox import DeliveryWorker
+from adviceline.storage.engine import create_engine, session_factory
+
+class Hanging:
+    name = sys.argv[2]
+    async def deliver(self, parcel):
+        print("sending", flush=True)
+        await asyncio.Event().wait()   # killed here, in the middle of sending
+
+async def main():
+    engine = create_engine(sys.argv[1])
+    worker = DeliveryWorker(sessions=session_factory(engine), channel=Hanging(),
+                            clock=SystemClock(), notifier=Notifier())
+    print("owner", worker.owner, flush=True)
+    await worker.deliver_due()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_lease_of_a_killed_process_is_taken_over_once(
+        core: Core, second_process: Core, config: Config) -> None:
+    conversation = await parent_writes(core, OUT_OF_SCOPE, "m1")
+    dying = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HANGING_WORKER, config.database_url.reveal(), CHANNEL,
+        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": ROOT})
+    try:
+        assert dying.stdout is not None
+        owner = (await dying.stdout.readline()).decode().split()[1]
+        assert await dying.stdout.readline() == b"sending\n"
+    finally:
+        dying.kill()
+        await dying.wait()
+    [item] = await items(core, conversation)
+    assert item.status == "pending" and item.lease_owner == owner
+    lease_until = item.lease_until
+    assert lease_until is not None
+
+    channel = Channel()
+    before = FrozenClock(lease_until - timedelta(seconds=1))
+    assert await worker(second_process, before, channel).deliver_due() == 0   # still leased
+    after = FrozenClock(lease_until + timedelta(seconds=1))
+    taking_over = worker(second_process, after, channel)
+    assert await taking_over.deliver_due() == 1
+    assert await taking_over.deliver_due() == 0
+    assert channel.delivered_seqs == [item.seq]   # sent once, by the process that took over
+    [item] = await items(core, conversation)
+    assert item.status == "delivered" and item.lease_owner is None and item.attempts == 1
