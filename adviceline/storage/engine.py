@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.ext.asyncio.session import _AsyncSessionContextManager
 
+from adviceline.storage.sqlite_driver import one_trip_dbapi
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Several service processes may start at once against one PostgreSQL; one migrates at a time.
 _MIGRATION_LOCK_ID = 0x616476696365
@@ -38,7 +40,9 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> AsyncEngine:
     if url.startswith("sqlite"):
         if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
             raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # One trip to aiosqlite's thread per statement (see sqlite_driver), not four.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                                     module=one_trip_dbapi())
         _configure_sqlite(engine, sqlite_synchronous)
         return engine
     return create_async_engine(

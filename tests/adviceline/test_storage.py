@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from adviceline.storage.engine import create_engine, migrate, session_factory
+from adviceline.storage.sqlite_driver import OneTripCursor
 
 
 async def test_sqlite_readers_do_not_wait_for_a_writer(sqlite_url: str) -> None:
@@ -69,5 +72,32 @@ async def test_the_migration_closes_a_second_open_question_left_by_the_old_race(
                 "AND kind = 'closed'"))
         assert [tuple(row) for row in rows] == [("q1", "waiting", 1), ("q2", "closed", 2)]
         assert closed_events == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_statements_take_one_trip_and_keep_the_dbapi_behaviour(
+        sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, aiosqlite.Connection)
+            assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+            inserted = await connection.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            assert inserted.lastrowid == 1 and inserted.rowcount == 1
+            many = await connection.execute(text("INSERT INTO t (v) VALUES (:v)"),
+                                            [{"v": "b"}, {"v": "c"}])
+            assert many.rowcount == 2
+            updated = await connection.execute(text("UPDATE t SET v = v || '!' WHERE id > 1"))
+            assert updated.rowcount == 2
+            returned = await connection.execute(
+                text("UPDATE t SET v = 'z' WHERE id = 1 RETURNING id, v"))
+            assert returned.all() == [(1, "z")]
+            rows = await connection.execute(text("SELECT v FROM t ORDER BY id"))
+            assert rows.scalars().all() == ["z", "b!", "c!"]
+            with pytest.raises(IntegrityError):
+                await connection.execute(text("INSERT INTO t (v) VALUES ('z')"))
     finally:
         await engine.dispose()

@@ -1,0 +1,119 @@
+"""SQLite through aiosqlite with one trip to the driver's thread per statement instead of four.
+
+aiosqlite runs every call on a thread of its own, and SQLAlchemy's adapter makes four calls per
+statement (open a cursor, execute, fetch the rows, close the cursor), each a hand-over between
+threads and a turn of the event loop. Under load a turn of the loop is long, and a transaction
+of fifteen statements waited for sixty of them while holding the write lock. Here the cursor
+lives for one statement inside the driver's thread: one hand-over runs all four steps.
+
+Built on SQLAlchemy's aiosqlite adapter (its cursor's `_execute_async`, the connection's
+`_cursor_cls`) and aiosqlite's `Connection._execute`; tests/adviceline/test_storage.py checks
+that the engine uses it, and every SQLite test runs through it.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util.concurrency import await_
+
+_Outcome = tuple[Any, int, int | None, list[Any] | None]
+
+
+def _run(connection: aiosqlite.Connection, operation: str, parameters: Any,
+         many: bool) -> _Outcome:
+    """In aiosqlite's thread: the whole statement, with its rows."""
+    cursor: sqlite3.Cursor = connection._conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class _NoCursor:
+    """Where the adapter keeps the driver's cursor: there is none between statements."""
+
+    def close(self) -> None:
+        pass
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        return _NoCursor()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid   # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            connection = self._connection
+            description, rowcount, lastrowid, rows = await connection._execute(
+                _run, connection, operation, parameters, many)
+            self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+            self._rows = collections.deque(rows or ())
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._run(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._run(operation, seq_of_parameters, many=True)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneTripCursor
+
+
+class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module SQLAlchemy's aiosqlite dialect is given (create_engine's `module`)."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        connection = aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True   # as SQLAlchemy's own adapter does
+        return OneTripConnection(self, await_(connection))  # type: ignore[arg-type]
+
+
+def one_trip_dbapi() -> OneTripDbapi:
+    return OneTripDbapi(aiosqlite, sqlite3)
