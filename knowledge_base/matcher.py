@@ -29,7 +29,7 @@ MIN_PHRASING_IDF = 0.3
 
 @dataclass(frozen=True)
 class MatcherSettings:
-    answer_threshold: float = 86.0  # score 0..100 at/above which (with the margin) we answer
+    answer_threshold: float = 92.5  # score 0..100 at/above which (with the margin) we answer
     suggest_threshold: float = 30.0  # at/above which we suggest
     answer_margin: float = 22.0  # best must beat the best entry of another topic by this much
     max_suggestions: int = 3
