@@ -51,6 +51,13 @@ def field(body: dict[str, Any], name: str, kind: type, required: bool = True) ->
     return value
 
 
+def only_fields(body: dict[str, Any], *names: str) -> None:
+    """Refuse fields the request's schema does not name (`additionalProperties: false`)."""
+    unknown = sorted(set(body) - set(names))
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(unknown)[:200]}.")
+
+
 @routes.get("/api/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
@@ -67,6 +74,7 @@ async def municipalities(request: web.Request) -> web.Response:
 async def create_conversation(request: web.Request) -> web.Response:
     limit(request, "conversations")
     body = await read_json(request)
+    only_fields(body, "municipality", "language")
     language = field(body, "language", str, required=False) or "nl"
     if language not in ("nl", "en"):
         raise Invalid("'language' must be 'nl' or 'en'.")
@@ -92,9 +100,7 @@ async def change_conversation(request: web.Request) -> web.Response:
     """The parent switched language; system messages and answers follow it from now on."""
     found = await authorised(request)
     body = await read_json(request)
-    unknown = set(body) - {"language"}
-    if unknown:
-        raise BadRequest(f"Unknown field {sorted(unknown)[0]!r}; only 'language' can change.")
+    only_fields(body, "language")
     changed = await port(request).choose_language(found.conversation_id,
                                                   field(body, "language", str))
     return web.json_response({"municipality": changed.municipality,

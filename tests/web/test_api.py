@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bots.webchat.openapi import OPENAPI
 from tests.conftest import RunningApp
 from tests.web.chat_client import ParentSocket, open_conversation
 
@@ -74,6 +75,19 @@ async def test_unknown_municipality_or_language_is_refused(running: RunningApp) 
         response = await running.http.post(running.url("/api/v1/conversations"), json=body)
         assert response.status == 422, body
         assert (await response.json())["error"]["message"]
+
+
+async def test_fields_the_schema_does_not_name_are_refused(running: RunningApp) -> None:
+    # The OpenAPI document says additionalProperties: false for this body; the code agrees.
+    schema = OPENAPI["paths"]["/api/v1/conversations"]["post"]["requestBody"]
+    assert schema["content"]["application/json"]["schema"]["additionalProperties"] is False
+    response = await running.http.post(running.url("/api/v1/conversations"),
+                                       json={"municipality": "Enschede", "postcode": "7511"})
+    assert response.status == 400
+    assert "postcode" in (await response.json())["error"]["message"]
+    opened = await running.http.post(running.url("/api/v1/conversations"),
+                                     json={"municipality": "Enschede", "language": "en"})
+    assert opened.status == 201
 
 
 async def test_reconnecting_socket_resumes_without_gaps_or_duplicates(
