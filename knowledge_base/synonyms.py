@@ -19,7 +19,7 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, str]] = {
         "tantrum tantrums meltdown meltdowns outburst outbursts explodes",
     ),
     "huilen": (
-        "huilen huilt jengelen krijsen krijst janken",
+        "huilen huilt jengelen krijsen krijst",
         "cry crying cries scream",
     ),
     "slapen": (
@@ -209,7 +209,7 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, str]] = {
         "puberty first_period menstruation",
     ),
     "alcohol": (
-        "alcohol drank bier zuipen dronken wijn",
+        "alcohol drank bier zuipen dronken",
         "alcohol drink drinking drunk beer",
     ),
     "roken": (
@@ -256,7 +256,7 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, str]] = {
         "grandpa grandma grandparents grandparent grandmother grandfather",
     ),
     "gewicht": (
-        "gewicht overgewicht dik te_dik ondergewicht mager",
+        "gewicht overgewicht dik te_dik ondergewicht",
         "weight overweight fat underweight thin",
     ),
     "bewegen": (

@@ -51,7 +51,7 @@ TOPIC_WORDS: Mapping[str, str] = {
     "angst": "bang angst angstig eng monsters donker nachtmerrie nachtmerries onweer honden "
     "spinnen piekeren piekert zorgen fobie afraid scared fear fears anxious nightmares worries",
     "liegen": "liegen liegt jokken leugen leugens stiekem stelen steelt pikken smoesjes "
-    "verzinnen ontkennen vertrouwen lying lies stealing sneaky trust",
+    "verzinnen ontkennen vertrouwen lying lies stealing trust",
     "schermtijd": "schermtijd scherm tablet ipad telefoon mobiel gamen gamet game games "
     "youtube tv televisie console playstation switch fortnite minecraft screen screens gaming",
     "online-veiligheid": "internet online sociale_media socialmedia tiktok instagram snapchat "
@@ -108,7 +108,7 @@ TOPIC_WORDS: Mapping[str, str] = {
     "cursus-opvoeden": "cursus opvoedcursus training workshop themabijeenkomst oudercursus "
     "triple_p oudergroep aanmelden course parenting_course class workshop",
     "over-advieslijn": "advieslijn adviseur bellen chatten mailen openingstijden bereikbaar "
-    "gratis anoniem wachttijd langskomen helpline adviser opening_hours free anonymous call",
+    "gratis anoniem langskomen helpline adviser opening_hours free anonymous call",
     "privacy": "privacy gegevens opgeslagen bewaren verwijderen wissen dossier naam "
     "anoniem wie_leest data stored delete",
     "hulp-zoeken": "hulp consultatiebureau huisarts jeugdarts jeugdverpleegkundige wijkteam "
