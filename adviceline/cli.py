@@ -605,7 +605,8 @@ def _kb_eval(args: argparse.Namespace) -> int:
     print("Development set (the matcher and the shipped crisis detector):")
     dev_report = evaluate(matcher, devset)
     print(dev_report.format())
-    tuning = sorted((args.tuning or DEFAULT_TUNING).glob("*.jsonl"))
+    tuning_dir = args.tuning or DEFAULT_TUNING
+    tuning = sorted(tuning_dir.glob("*.jsonl"))
     top1 = {"dev set": dev_report.top1_accuracy}
     if tuning:
         print()
@@ -635,6 +636,13 @@ def _kb_eval(args: argparse.Namespace) -> int:
             print(f"  {path.stem:<12} held out  {report.summary()}")
         if len(held_out) > 1:
             print(f"  {'worst':<12} held out  {worst_of(held_out)}")
+        from knowledge_base.corpus import ordinary_questions
+        from knowledge_base.crisis_eval import ordinary_alarms
+
+        print("Crisis signals on the held-out question writers' ordinary questions (the shipped "
+              "detector; every one is a false alarm: an ordinary question not answered):")
+        for path in heldout:
+            print(ordinary_alarms(matcher.crisis, path.stem, ordinary_questions(path)).format())
     if args.no_writers:
         return 0
     from knowledge_base.corpus import DEFAULT_CORPUS, DEFAULT_TEST_CORPUS, load_writer, writers
@@ -642,7 +650,7 @@ def _kb_eval(args: argparse.Namespace) -> int:
 
     trainer = corpus_trainer(kb, args.corpus or DEFAULT_CORPUS,
                              progress=lambda line: print(f"  ... {line}", file=sys.stderr),
-                             nested=args.nested)
+                             nested=args.nested, question_writers=tuning_dir)
 
     # Asked only for a crisis the evaluated detector missed: would the FAQ answer it? The FAQ
     # side alone decides, because the shipped detector in `matcher` has seen every corpus writer
@@ -655,6 +663,15 @@ def _kb_eval(args: argparse.Namespace) -> int:
     print()
     print(format_reports(leave_one_writer_out(trainer, args.writer, answers),
                          show_misses=args.show_misses, nested=args.nested))
+    from knowledge_base.corpus import question_writer_questions
+    from knowledge_base.crisis_eval import ordinary_alarms_left_out
+
+    print("Crisis signals on the training question writers' ordinary questions (each writer's "
+          "questions left out of the crisis model's background in turn; thresholds chosen on "
+          "the crisis writers):")
+    for alarms in ordinary_alarms_left_out(trainer, question_writer_questions(tuning_dir),
+                                           trainer.all_thresholds_without(None)):
+        print(alarms.format())
     if not args.nested:
         from knowledge_base.crisis_eval import threshold_costs
 
@@ -681,6 +698,9 @@ class _NoCrisisCheck:
 
     def detect(self, text: str, context: str | None = None) -> None:
         return None
+
+    def in_doubt(self, text: str, context: str | None = None) -> bool:
+        return False
 
 
 def _kb_train_topics(args: argparse.Namespace) -> int:

@@ -5,8 +5,10 @@ knowledge_base/safeguarding/<writer>/hard_negatives.jsonl {"text", "near", "regi
 knowledge_base/safeguarding/advisers/*.jsonl             marks exported from the console
 
 Besides the writers, the model sees background negatives: the knowledge base's own questions and
-phrasings and the dev set's ordinary questions (weighted lower: they are easy), and the dev set's
-crisis questions as crisis messages.
+phrasings and the dev set's ordinary questions (weighted lower: they are easy), the dev set's
+crisis questions as crisis messages, and the ordinary questions of the matcher's training question
+writers (knowledge_base/devset/writers/, full weight): how parents really ask about night terrors,
+constipation or autism, which a model taught only on crisis writers' text took for alarms.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from knowledge_base.crisis import CATEGORIES
 from knowledge_base.model import DEFAULT_DEVSET, KnowledgeBase
 
 DEFAULT_CORPUS = Path(__file__).parent / "safeguarding"
+# The matcher's training question writers: ordinary questions, background negatives here.
+DEFAULT_QUESTION_WRITERS = Path(__file__).parent / "devset" / "writers"
+QUESTIONS = "questions"
+# Question topics that are not ordinary for the detector: discovered self-harm is at least a
+# concern (an adviser reads it first), so those questions teach the model nothing either way.
+NOT_ORDINARY_TOPICS = frozenset({"zelfbeschadiging"})
 # Writers kept out of all training and tuning: scored by the shipped detector as it is.
 DEFAULT_TEST_CORPUS = Path(__file__).parent / "safeguarding_test"
 REGISTERS: tuple[str, ...] = ("direct", "indirect", "third_person", "chat", "flemish", "english",
@@ -94,9 +102,11 @@ def load_adviser_labels(corpus: Path = DEFAULT_CORPUS) -> list[LabelledMessage]:
     return messages
 
 
-def background_messages(kb: KnowledgeBase,
-                        devset: Path = DEFAULT_DEVSET) -> list[LabelledMessage]:
-    """The knowledge base's questions and phrasings, and the dev set, as background."""
+def background_messages(kb: KnowledgeBase, devset: Path = DEFAULT_DEVSET,
+                        question_writers: Path | None = DEFAULT_QUESTION_WRITERS
+                        ) -> list[LabelledMessage]:
+    """The knowledge base's questions and phrasings, the dev set and the training question
+    writers' ordinary questions, as background."""
     messages = []
     for entry in kb.entries.values():
         for text in (entry.question, *entry.phrasings):
@@ -105,14 +115,34 @@ def background_messages(kb: KnowledgeBase,
         crisis = record.get("label") == "crisis"
         # no category: the dev set's crisis questions teach only the crisis-or-not head
         messages.append(LabelledMessage(str(record["q"]), crisis, None, "direct", "devset"))
+    for questions in (question_writer_questions(question_writers).values()
+                      if question_writers else ()):
+        messages += [LabelledMessage(text, False, None, "direct", QUESTIONS)
+                     for text in questions]
     return deduplicated(messages)
+
+
+def ordinary_questions(path: Path) -> list[str]:
+    """A question writer's questions that are no crisis nor a concern (in and out of scope)."""
+    return [str(record["q"]) for record in _read_jsonl(path, "q")
+            if record.get("label") != "crisis" and record.get("topic") not in NOT_ORDINARY_TOPICS]
+
+
+def question_writer_questions(folder: Path) -> dict[str, list[str]]:
+    """Every question writer's (`<writer>.jsonl`) ordinary questions."""
+    return {path.stem: ordinary_questions(path) for path in sorted(folder.glob("*.jsonl"))}
+
+
+def text_key(text: str) -> str:
+    """Two texts with the same key are the same message (case and spacing aside)."""
+    return " ".join(text.lower().split())
 
 
 def deduplicated(messages: Iterable[LabelledMessage]) -> list[LabelledMessage]:
     seen: set[str] = set()
     result = []
     for message in messages:
-        key = " ".join(message.text.lower().split())
+        key = text_key(message.text)
         if key not in seen:
             seen.add(key)
             result.append(message)

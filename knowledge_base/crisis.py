@@ -54,6 +54,10 @@ class CrisisSignal:
 class CrisisDetecting(Protocol):
     def detect(self, text: str, context: str | None = None) -> CrisisSignal | None: ...
 
+    def in_doubt(self, text: str, context: str | None = None) -> bool:
+        """No signal, but too close to one to answer from the FAQ at once."""
+        ...
+
 
 class CrisisDetector:
     """The model and the rules together; build once, call detect() often (about 1 ms)."""
@@ -76,6 +80,17 @@ class CrisisDetector:
                         else signal.category)
             return CrisisSignal(hit.level, category, hit.name, scored.score)
         return signal
+
+    def in_doubt(self, text: str, context: str | None = None) -> bool:
+        """The model's score of the message (alone or after `context`) reaches the guard
+        threshold: below concern, yet closer to a crisis than the FAQ should answer at once."""
+        if not isinstance(text, str):
+            return False
+        guard = self.model.guard
+        if self.model.score(text[:MAX_CHARACTERS]).score >= guard:
+            return True
+        return bool(context) and self.model.score(
+            (context or "")[-MAX_CONTEXT_CHARACTERS:] + "\n" + text).score >= guard
 
     def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
         """The signal of the message alone or read after `context`, whichever is stronger."""

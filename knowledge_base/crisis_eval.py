@@ -1,14 +1,16 @@
 """Train the crisis model and measure it honestly: per writer the model never saw.
 
 Leave one writer out: for each writer W, the model is trained on every other writer (and the
-background), and its two thresholds are chosen on scores that other writers' messages got from
+background), and its thresholds are chosen on scores that other writers' messages got from
 models that had not seen them either (nested: a model without W and V scores V). Only then is W
 scored. So W's figures come from text that tuned nothing.
 
 Thresholds (ThresholdPolicy): `concern` is the highest score at which the pooled tuning writers'
 crisis messages are still caught (crisis or concern) at `caught_recall`; `crisis` is the lowest
 score at which at most `false_crisis` of their non-crisis messages would be called a crisis (never
-below concern). The shipped model is trained on all writers, with thresholds from the plain
+below concern); the `guard` (never above concern) is where `guard_recall` of them would be caught:
+a message between guard and concern raises no signal, but the FAQ does not answer it at once.
+The shipped model is trained on all writers, with thresholds from the plain
 leave-one-writer-out scores of every writer.
 """
 
@@ -24,13 +26,16 @@ import numpy as np
 from knowledge_base.corpus import (
     BACKGROUND,
     DEFAULT_CORPUS,
+    DEFAULT_QUESTION_WRITERS,
+    QUESTIONS,
     LabelledMessage,
     background_messages,
     deduplicated,
     load_adviser_labels,
     load_writers,
+    text_key,
 )
-from knowledge_base.crisis import CATEGORIES, CrisisDetector, CrisisSignal
+from knowledge_base.crisis import CATEGORIES, CrisisDetecting, CrisisDetector, CrisisSignal
 from knowledge_base.crisis_model import CrisisModel, TrainingSettings, train
 from knowledge_base.model import KnowledgeBase
 
@@ -39,6 +44,7 @@ from knowledge_base.model import KnowledgeBase
 class ThresholdPolicy:
     caught_recall: float = 0.99  # crisis messages caught as crisis or concern
     false_crisis: float = 0.01  # non-crisis messages called a crisis
+    guard_recall: float = 0.998  # crisis messages at least kept from an FAQ answer at once
 
     def thresholds(self, crisis_scores: Sequence[float],
                    other_scores: Sequence[float]) -> tuple[float, float]:
@@ -51,6 +57,13 @@ class ThresholdPolicy:
         crisis_threshold = (float(np.nextafter(others[len(others) - 1 - allowed], np.inf))
                             if len(others) else concern)
         return max(crisis_threshold, concern), concern
+
+    def guard(self, crisis_scores: Sequence[float], concern: float) -> float:
+        """The guard threshold from held-out crisis scores (at most `concern`)."""
+        crisis = np.sort(np.asarray(crisis_scores))
+        if not len(crisis):
+            return concern
+        return min(concern, float(crisis[int(np.floor(len(crisis) * (1 - self.guard_recall)))]))
 
 
 @dataclass
@@ -107,6 +120,9 @@ class WriterReport:
     categories: dict[str, Tally]
     registers: dict[str, Tally]
     answered_by_faq: int = 0  # crisis messages the matcher would answer (must be 0)
+    # no signal, but in doubt: kept from an FAQ answer at once
+    doubted_crises: int = 0
+    doubted_others: int = 0
 
     def meets_targets(self) -> bool:
         t = self.total
@@ -163,8 +179,7 @@ class Trainer:
             (crisis if message.crisis else others).append(model.score(message.text).score)
         return crisis, others
 
-    def thresholds_without(self, writer: str | None) -> tuple[float, float]:
-        """Thresholds for a model that has not seen `writer`, tuned on the other writers."""
+    def _tuning_scores(self, writer: str | None) -> tuple[list[float], list[float]]:
         crisis: list[float] = []
         others: list[float] = []
         for tuning in sorted(self.writers):
@@ -173,11 +188,26 @@ class Trainer:
             c, o = self.held_out_scores(tuning, {writer} if writer and self.nested else ())
             crisis += c
             others += o
-        return self.policy.thresholds(crisis, others)
+        return crisis, others
+
+    def thresholds_without(self, writer: str | None) -> tuple[float, float]:
+        """Thresholds for a model that has not seen `writer`, tuned on the other writers."""
+        return self.policy.thresholds(*self._tuning_scores(writer))
+
+    def all_thresholds_without(self, writer: str | None) -> tuple[float, float, float]:
+        """(crisis, concern, guard) for a model that has not seen `writer`."""
+        crisis, others = self._tuning_scores(writer)
+        crisis_threshold, concern = self.policy.thresholds(crisis, others)
+        return crisis_threshold, concern, self.policy.guard(crisis, concern)
+
+    def set_thresholds(self, model: CrisisModel, writer: str | None) -> None:
+        """`model`'s three thresholds, tuned without `writer` (None: on every writer)."""
+        (model.crisis_threshold, model.concern_threshold,
+         model.guard_threshold) = self.all_thresholds_without(writer)
 
     def held_out_detector(self, writer: str) -> CrisisDetector:
         model = self.model_without({writer})
-        model.crisis_threshold, model.concern_threshold = self.thresholds_without(writer)
+        self.set_thresholds(model, writer)
         return CrisisDetector(model)
 
 
@@ -202,8 +232,14 @@ def evaluate_test_writer(detector: CrisisDetector, writer: str,
         if message.crisis and message.category:
             report.categories[message.category].add(message, signal)
         report.registers[message.register].add(message, signal)
-        if message.crisis and signal is None and answers is not None and answers(message.text):
+        if (message.crisis and signal is None and answers is not None
+                and not detector.in_doubt(message.text) and answers(message.text)):
             report.answered_by_faq += 1
+        if signal is None and detector.in_doubt(message.text):
+            if message.crisis:
+                report.doubted_crises += 1
+            else:
+                report.doubted_others += 1
     return report
 
 
@@ -216,17 +252,19 @@ def leave_one_writer_out(trainer: Trainer, names: Sequence[str] | None = None,
 def corpus_trainer(kb: KnowledgeBase, corpus: Path = DEFAULT_CORPUS,
                    settings: TrainingSettings | None = None,
                    progress: Callable[[str], None] | None = None,
-                   nested: bool = True) -> Trainer:
+                   nested: bool = True,
+                   question_writers: Path = DEFAULT_QUESTION_WRITERS) -> Trainer:
     writers = load_writers(corpus)
     labels = load_adviser_labels(corpus)
-    background = deduplicated(labels + background_messages(kb))
+    background = deduplicated(labels + background_messages(
+        kb, question_writers=question_writers))
     return Trainer(writers, background, settings, progress=progress, nested=nested)
 
 
 def fit_shipped_model(trainer: Trainer) -> CrisisModel:
     """All writers in; thresholds from every writer's leave-one-out scores, pooled."""
     model = trainer.model_without(())
-    model.crisis_threshold, model.concern_threshold = trainer.thresholds_without(None)
+    trainer.set_thresholds(model, None)
     model.meta["writers"] = sorted(trainer.writers)
     return model
 
@@ -268,6 +306,8 @@ def format_reports(reports: Sequence[WriterReport], show_misses: bool = False,
     for report in reports:
         lines.append(_row(report.writer, report.total) +
                      f"  | FAQ-answered crises {report.answered_by_faq}"
+                     f"  | in doubt: crises {report.doubted_crises}, others "
+                     f"{Tally._rate(report.doubted_others, report.total.others):.1%}"
                      f"  | thresholds crisis {report.thresholds[0]:.2f} "
                      f"concern {report.thresholds[1]:.2f}"
                      f"  {'meets targets' if report.meets_targets() else 'BELOW TARGET'}")
@@ -301,3 +341,52 @@ def _merge(into: Tally, tally: Tally) -> None:
     into.others += tally.others
     into.false_crisis += tally.false_crisis
     into.false_concern += tally.false_concern
+
+
+@dataclass(frozen=True)
+class OrdinaryAlarms:
+    """Crisis signals on one question writer's ordinary questions (none of them is a crisis)."""
+
+    writer: str
+    questions: int
+    crisis: int
+    concern: int
+    doubt: int  # no signal, but kept from an FAQ answer at once
+
+    def format(self) -> str:
+        def rate(part: int) -> float:
+            return Tally._rate(part, self.questions)
+
+        return (f"  {self.writer:<12} ordinary {self.questions:>4}  false crisis "
+                f"{rate(self.crisis):5.1%}  concern {rate(self.concern):5.1%}  in doubt "
+                f"{rate(self.doubt):5.1%}")
+
+
+def ordinary_alarms(detector: CrisisDetecting, writer: str,
+                    questions: Iterable[str]) -> OrdinaryAlarms:
+    crisis = concern = doubt = total = 0
+    for text in questions:
+        signal = detector.detect(text)
+        total += 1
+        crisis += signal is not None and signal.level == "crisis"
+        concern += signal is not None and signal.level == "concern"
+        doubt += signal is None and detector.in_doubt(text)
+    return OrdinaryAlarms(writer, total, crisis, concern, doubt)
+
+
+def ordinary_alarms_left_out(trainer: Trainer, question_writers: dict[str, list[str]],
+                             thresholds: tuple[float, float, float]) -> list[OrdinaryAlarms]:
+    """Each training question writer's ordinary questions, scored by a model trained without
+    them (every crisis writer in), at `thresholds` (crisis, concern, guard: chosen on the
+    crisis writers)."""
+    reports = []
+    for writer, questions in sorted(question_writers.items()):
+        left_out = {text_key(text) for text in questions}
+        background = [m for m in trainer.background
+                      if not (m.writer == QUESTIONS and text_key(m.text) in left_out)]
+        without = Trainer(trainer.writers, background, trainer.settings, trainer.policy,
+                          nested=False)
+        model = without.model_without(())
+        model.crisis_threshold, model.concern_threshold, model.guard_threshold = thresholds
+        reports.append(ordinary_alarms(CrisisDetector(model), writer, questions))
+    return reports

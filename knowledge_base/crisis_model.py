@@ -108,7 +108,11 @@ class Scored:
 
 @dataclass
 class CrisisModel:
-    """Scoring weights and the two thresholds chosen on held-out writers."""
+    """Scoring weights and the thresholds chosen on held-out writers.
+
+    `guard_threshold` (at most the concern threshold): a message scoring at or above it raises
+    no signal, but is too close to one to be *answered* from the FAQ at once (the matcher offers
+    suggestions instead). None: the concern threshold."""
 
     categories: tuple[str, ...]
     idf: npt.NDArray[np.float32]  # BUCKETS
@@ -117,6 +121,7 @@ class CrisisModel:
     crisis_threshold: float
     concern_threshold: float
     meta: dict[str, object] = field(default_factory=dict)
+    guard_threshold: float | None = None
     _transposed: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
 
     def vector(self, text: str, tokens: Sequence[str] | None = None
@@ -144,6 +149,13 @@ class CrisisModel:
         best = int(np.argmax(logits[1:]))
         return Scored(float((logits[0] + logits[1 + best]) / 2), self.categories[best])
 
+    @property
+    def guard(self) -> float:
+        """The score at or above which the FAQ does not answer at once."""
+        if self.guard_threshold is None:
+            return self.concern_threshold
+        return min(self.guard_threshold, self.concern_threshold)
+
     def save(self, path: Path) -> None:
         np.savez_compressed(
             path,
@@ -152,7 +164,8 @@ class CrisisModel:
             idf=self.idf,
             weights=self.weights,
             bias=self.bias,
-            thresholds=np.array([self.crisis_threshold, self.concern_threshold]),
+            thresholds=np.array([self.crisis_threshold, self.concern_threshold,
+                                 self.guard]),
             meta=np.array(json.dumps(self.meta, sort_keys=True)),
         )
 
@@ -171,6 +184,7 @@ class CrisisModel:
                 crisis_threshold=float(thresholds[0]),
                 concern_threshold=float(thresholds[1]),
                 meta=json.loads(str(data["meta"])),
+                guard_threshold=float(thresholds[2]) if len(thresholds) > 2 else None,
             )
 
 

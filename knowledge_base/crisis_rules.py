@@ -62,7 +62,10 @@ NOT_BREATHING = (r"\b(?:ademt|adem|ademen|ademhaling|breathing|breathe|breathes)
                  r"(?:[a-z]+ ){0,2}(?:niet|nauwelijks|amper|not|stopped|gestopt|barely)\b|"
                  r"\b(?:niet|not|isnt|stopped) (?:meer )?(?:ademen|ademt|breathing)\b|"
                  r"\bblauw (?:aan)?gelopen\b|\bbewusteloos\b|\bunconscious\b|"
-                 r"\b(?:reageert|responding|reageren) (?:[a-z]+ ){0,2}(?:niet|not)\b")
+                 # "no longer responds", not "does not respond to his name" (a question
+                 # about autism) or "does not respond to me" (night terrors, a sulking teenager)
+                 r"\b(?:reageert|reageren) (?:[a-z]+ ){0,2}(?:niet meer|nergens (?:meer )?op)\b"
+                 r"(?! op\b)|\bunresponsive\b")
 KWIJT = _any("kwijt kwijtgeraakt vermist zoek zoekgeraakt verdwenen")
 CHILD_AGE = r"(?: van)?(?: [0-9]+)?(?: jaar| jr| maanden| years old| year old| yo)?"
 ABSENT_AFTER = r"(?: al| nu| ineens| opeens| gewoon| echt| sinds| since)?"

@@ -1,6 +1,7 @@
 """Decide what to do with a parent's question: answer, suggest, route, crisis or concern.
 
-Crisis detection runs first: a `crisis` or a `concern` (a possible risk) is never answered.
+Crisis detection runs first: a `crisis` or a `concern` (a possible risk) is never answered, nor
+is a message the detector is in doubt about (suggestions instead).
 Then every entry gets a score 0..100 that blends idf-weighted term evidence (its best phrasing,
 all its phrasings, its answer, its topic's description) with the character 4-gram similarity of
 the question to its topic. Words the knowledge base does not know count against every entry, so
@@ -135,6 +136,10 @@ class Matcher:
             return Decision("route", None, None, 0.0, None, (), None, analysis.language)
         outcome = self._outcome(best, runner_up)
         if outcome == "answer" and len(analysis.terms) < self.settings.min_answer_terms:
+            outcome = "suggest"
+        if outcome == "answer" and self.crisis.in_doubt(text, context):
+            # close to a crisis signal: the parent picks from suggestions (or, without buttons,
+            # an adviser answers) rather than getting an answer the detector might have stopped
             outcome = "suggest"
         return Decision(
             outcome,

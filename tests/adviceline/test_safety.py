@@ -29,7 +29,7 @@ from tests.conftest import AMSTERDAM, answerable
 
 class ScriptedDetector:
     """Crisis for "[crisis]", concern for "[concern]"; "[after-crisis]" is a crisis only when
-    read after a message holding "[warning]" (the context)."""
+    read after a message holding "[warning]" (the context); in doubt about "[doubt]"."""
 
     def __init__(self) -> None:
         self.contexts: list[str | None] = []
@@ -41,6 +41,9 @@ class ScriptedDetector:
         if "[concern]" in text:
             return CrisisSignal("concern", "suicide_self_harm", "scripted", 0.0)
         return None
+
+    def in_doubt(self, text: str, context: str | None = None) -> bool:
+        return "[doubt]" in text
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +87,23 @@ async def test_a_concern_is_never_answered_and_goes_to_an_adviser_with_priority(
     question = await _question(core, conversation.conversation_id)
     assert (question.priority, question.status) == (CONCERN_PRIORITY, "waiting")
     assert question.crisis_category == "suicide_self_harm"
+
+
+async def test_a_message_the_detector_doubts_gets_suggestions_not_an_answer(
+        core: Core) -> None:
+    entry = answerable(core.faq)[0]          # the FAQ would answer this text outright
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, f"{entry.question} [doubt]")
+    replies = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    kinds = [m.kind for m in replies]
+    assert "faq_answer" not in kinds and "suggestions" in kinds, kinds
+    suggestions = next(m for m in replies if m.kind == "suggestions")
+    assert entry.id in str(suggestions.actions)   # the entry is still one click away
+    # without the doubt the same text is answered at once
+    other = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, other.conversation_id, entry.question)
+    assert "faq_answer" in [m.kind for m in
+                            await core.pipeline.messages_after(other.conversation_id, seq)]
 
 
 async def test_queue_order_is_crisis_then_concern_then_the_longest_waiting(

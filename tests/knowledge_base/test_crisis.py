@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from knowledge_base import load_knowledge_base
-from knowledge_base.corpus import DEFAULT_CORPUS, LabelledMessage, load_writers
+from knowledge_base.corpus import (
+    DEFAULT_CORPUS,
+    QUESTIONS,
+    LabelledMessage,
+    background_messages,
+    load_writers,
+    question_writer_questions,
+)
 from knowledge_base.crisis import (
     CATEGORIES,
     DEFAULT_MODEL_FILE,
@@ -25,6 +32,8 @@ from knowledge_base.crisis_eval import (
     evaluate_test_writer,
     evaluate_writer,
     format_reports,
+    ordinary_alarms,
+    ordinary_alarms_left_out,
 )
 from knowledge_base.crisis_model import CrisisModel, TrainingSettings, train
 from knowledge_base.crisis_rules import rule_hit
@@ -136,9 +145,47 @@ def test_rules_catch_plain_statements(text: str, rule: str, level: str) -> None:
     "onze kat is zoek en mijn dochter kan hem nergens vinden",
     "shake the bottle well before giving it to the baby, she is sleepy after",
     "ik ga hem morgen iets leuks geven",
+    "mijn zoon van 3 reageert niet op zijn naam, kan dat autisme zijn",
+    "ze zit rechtop te gillen met open ogen en reageert niet op mij",
 ])
 def test_rules_leave_look_alikes_alone(text: str) -> None:
     assert rule_hit(text) is None
+
+
+def test_question_writers_ordinary_questions_are_background_negatives(tmp_path: Path) -> None:
+    (tmp_path / "q1.jsonl").write_text("\n".join(json.dumps(line) for line in [
+        {"q": "hij gilt s nachts met open ogen", "label": "in_scope", "topic": "nachtangst"},
+        {"q": "wat kost een parkeervergunning", "label": "out_of_scope", "topic": None},
+        {"q": "ik ontdekte dat mijn zoon zich krast", "label": "in_scope",
+         "topic": "zelfbeschadiging"},
+    ]) + "\n", encoding="utf-8")
+    assert question_writer_questions(tmp_path) == {
+        "q1": ["hij gilt s nachts met open ogen", "wat kost een parkeervergunning"]}
+    background = background_messages(load_knowledge_base(), question_writers=tmp_path)
+    questions = [m for m in background if m.writer == QUESTIONS]
+    assert [m.text for m in questions] == ["hij gilt s nachts met open ogen",
+                                           "wat kost een parkeervergunning"]
+    assert not any(m.crisis for m in questions)
+    assert Trainer({}, questions).weight(questions[0]) == 1.0  # full weight, not background's
+
+
+def test_ordinary_alarms_leave_each_question_writer_out_of_the_model() -> None:
+    writers = {"a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4]),
+               "b": _writer("b", TOY_CRISIS["child_in_danger"], TOY_OTHERS[4:])}
+    alarm = "mijn man en ik maken ruzie als hij gedronken heeft"
+    background = [LabelledMessage(alarm, False, None, "direct", QUESTIONS)]
+    trainer = Trainer(writers, background, TrainingSettings(min_documents=1))
+    never_saw_it = Trainer(writers, [], TrainingSettings(min_documents=1)).model_without(())
+    unseen = never_saw_it.score(alarm).score
+    assert trainer.model_without(()).score(alarm).score < unseen  # the background teaches
+    thresholds = (unseen - 1e-6, unseen - 1e-6, unseen - 1e-6)
+    [left_out] = ordinary_alarms_left_out(trainer, {"q": [alarm]}, thresholds)
+    # scored by a model whose background lacks the writer's own question: a false crisis here
+    assert (left_out.writer, left_out.questions, left_out.crisis) == ("q", 1, 1)
+    assert "false crisis 100.0%" in left_out.format()
+    model = trainer.model_without(())
+    model.crisis_threshold, model.concern_threshold, model.guard_threshold = thresholds
+    assert ordinary_alarms(CrisisDetector(model, rules=False), "q", [alarm]).crisis == 0
 
 
 def test_context_reads_a_crisis_told_in_two_messages() -> None:
@@ -164,7 +211,27 @@ def test_a_saved_model_scores_the_same_and_holds_no_text(tmp_path: Path) -> None
     text = "mijn man slaat me als hij gedronken heeft"
     assert loaded.score(text) == model.score(text)
     assert (loaded.crisis_threshold, loaded.concern_threshold) == (0.5, -0.5)
+    assert loaded.guard == -0.5                      # no guard given: the concern threshold
     assert b"gedronken" not in path.read_bytes()
+    model.guard_threshold = -2.0
+    model.save(path)
+    assert CrisisModel.load(path).guard == -2.0
+
+
+def test_in_doubt_keeps_a_near_miss_from_an_faq_answer_without_raising_a_signal() -> None:
+    model = toy_model(5.0, 4.0)
+    text = "mijn man slaat me als hij gedronken heeft"
+    score = model.score(text).score
+    assert score < 4.0
+    detector = CrisisDetector(model, rules=False)
+    model.guard_threshold = score - 0.01
+    assert detector.detect(text) is None and detector.in_doubt(text)
+    model.guard_threshold = score + 0.01
+    assert not detector.in_doubt(text)
+    # read after the previous message too, like detect()
+    assert detector.in_doubt("ja", context=text) is (model.score("ja").score >= model.guard
+                                                     or model.score(text + "\nja").score
+                                                     >= model.guard)
 
 
 def test_threshold_policy_meets_its_targets_on_the_scores_it_is_given() -> None:
@@ -174,6 +241,9 @@ def test_threshold_policy_meets_its_targets_on_the_scores_it_is_given() -> None:
     assert sum(s >= concern for s in crisis) >= 99
     assert sum(s >= crisis_threshold for s in others) <= 2
     assert crisis_threshold >= concern
+    guard = ThresholdPolicy(0.99, 0.01, guard_recall=0.999).guard(crisis, concern)
+    assert guard <= concern and sum(s >= guard for s in crisis) == 100
+    assert ThresholdPolicy(0.99, 0.01, guard_recall=0.5).guard(crisis, concern) == concern
 
 
 def _writer(name: str, crisis: list[str], others: list[str]) -> list[LabelledMessage]:

@@ -66,6 +66,9 @@ def test_figures_on_a_small_set(tmp_path: Path, real_matcher: Matcher) -> None:
         def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
             return said.get(text)
 
+        def in_doubt(self, text: str, context: str | None = None) -> bool:
+            return False
+
     report = evaluate(Matcher(real_matcher.kb, crisis=Scripted()), devset)
     assert report.questions == 5
     assert report.top1_accuracy == 0.5

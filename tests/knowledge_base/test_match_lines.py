@@ -54,6 +54,9 @@ def test_crisis_and_concern_are_printed_as_decisions(real_matcher: Matcher) -> N
         def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
             return said.get(text)
 
+        def in_doubt(self, text: str, context: str | None = None) -> bool:
+            return False
+
     matcher = Matcher(real_matcher.kb, crisis=Scripted())
     out = io.StringIO()
     match_lines(matcher, ['{"q": "a"}', '{"q": "b"}', '{"q": "mijn kind wil niet slapen"}'], out)
