@@ -232,14 +232,15 @@ def evaluate_test_writer(detector: CrisisDetector, writer: str,
         if message.crisis and message.category:
             report.categories[message.category].add(message, signal)
         report.registers[message.register].add(message, signal)
-        if (message.crisis and signal is None and answers is not None
-                and not detector.in_doubt(message.text) and answers(message.text)):
-            report.answered_by_faq += 1
-        if signal is None and detector.in_doubt(message.text):
+        if signal is not None:
+            continue
+        if detector.in_doubt(message.text):   # kept from an FAQ answer at once
             if message.crisis:
                 report.doubted_crises += 1
             else:
                 report.doubted_others += 1
+        elif message.crisis and answers is not None and answers(message.text):
+            report.answered_by_faq += 1
     return report
 
 
