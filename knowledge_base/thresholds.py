@@ -33,8 +33,8 @@ class Scored:
     topic: str | None
     answerable: bool  # would be answered with both thresholds at 0 (no crisis, enough words)
     got_topic: str | None
-    score: float  # best entry, 0..100
-    margin: float  # ahead of the best entry of another topic
+    score: float  # best entry's full score (a strong match passes 100)
+    margin: float  # its full-score lead over the best entry of another topic
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,8 @@ def score_questions(matcher: Matcher, questions: Sequence[LabelledQuestion]) -> 
         if question.label == "crisis":
             continue
         decision = open_matcher.decide(question.q)
-        runner_up = decision.runner_up.score if decision.runner_up else 0.0
         scored.append(Scored(question.label, question.topic, decision.outcome == "answer",
-                             decision.topic, decision.score, decision.score - runner_up))
+                             decision.topic, decision.strength, decision.lead))
     return scored
 
 

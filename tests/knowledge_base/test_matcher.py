@@ -86,7 +86,7 @@ def test_language_is_detected(real_matcher: Matcher) -> None:
 
 
 def test_thresholds_come_from_settings(real_matcher: Matcher) -> None:
-    strict = Matcher(real_matcher.kb, MatcherSettings(answer_threshold=101.0))
+    strict = Matcher(real_matcher.kb, MatcherSettings(answer_threshold=1000.0))
     decision = strict.decide("mijn zoon van 7 plast nog elke nacht in bed")
     assert decision.outcome == "suggest"
     assert decision.topic == "bedplassen"
@@ -95,6 +95,23 @@ def test_thresholds_come_from_settings(real_matcher: Matcher) -> None:
         MatcherSettings(suggest_threshold=0.0, answer_threshold=0.0, answer_margin=0.0),
     )
     assert lenient.decide("wat is de hoofdstad van frankrijk").outcome != "route"
+
+
+def test_the_answer_decision_reads_full_scores(real_matcher: Matcher) -> None:
+    text = "mijn zoon van 7 plast nog elke nacht in bed"
+    decision = real_matcher.decide(text)
+    assert decision.runner_up is not None
+    # shown scores stop at 100; the decision reads the full ones
+    assert decision.strength >= decision.score
+    assert decision.lead > 0.0
+    full_runner_up = decision.strength - decision.lead
+    assert decision.runner_up.score == min(full_runner_up, 100.0)
+    at_strength = MatcherSettings(answer_threshold=decision.strength, answer_margin=decision.lead)
+    assert Matcher(real_matcher.kb, at_strength).decide(text).outcome == "answer"
+    above_strength = MatcherSettings(answer_threshold=decision.strength + 0.5, answer_margin=0.0)
+    assert Matcher(real_matcher.kb, above_strength).decide(text).outcome == "suggest"
+    wider_lead = MatcherSettings(answer_threshold=0.0, answer_margin=decision.lead + 0.5)
+    assert Matcher(real_matcher.kb, wider_lead).decide(text).outcome == "suggest"
 
 
 @settings(max_examples=200, deadline=None)
