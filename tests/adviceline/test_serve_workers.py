@@ -196,9 +196,12 @@ def test_two_processes_on_one_port_act_as_one(tmp_path: Path) -> None:
                   "the new service process")
         answering = asyncio.run(_pids_answering(base))
         assert killed not in answering and len(answering) == 2, answering
-        restarted = next(json.loads(line) for line in err.read_text().splitlines()
-                         if '"a service process ended' in line)
-        assert restarted["pid"] == killed and restarted["signal"] == "SIGKILL"
+        # Its own line says which process ended and how (another process's end, should one
+        # ever happen under load, is not this check's business; the log then says why).
+        log = err.read_text()
+        ended = {entry["pid"]: entry for entry in (json.loads(line) for line in log.splitlines()
+                                                   if '"a service process ended' in line)}
+        assert ended.get(killed, {}).get("signal") == "SIGKILL", log[-6000:]
     finally:
         supervisor.send_signal(signal.SIGTERM)
         try:
