@@ -16,6 +16,7 @@ import secrets
 import traceback
 import uuid
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,32 @@ def _where(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}{place}"
+
+
+@dataclass
+class _ParentMessage:
+    """The parent's message being handled: what handling read of it and will write back."""
+    id: int
+    seq: int
+    body: str
+    decision: dict[str, Any]
+    question_id: str | None = None
+
+
+@dataclass
+class _Known:
+    """What handling read of one conversation in the current transaction, kept for its next
+    messages in the same group instead of read again: the conversation (locked) and its open
+    and latest questions, changed as handling changes them. Valid only in that transaction, and
+    dropped when a savepoint rolls back (its objects are then out of date)."""
+    conversation: Conversation
+    questions: list[Question]
+
+    def open_question(self) -> Question | None:
+        return next((q for q in self.questions if q.status in repo.OPEN_STATUSES), None)
+
+    def latest_question(self) -> Question | None:
+        return max(self.questions, key=lambda question: question.opened_seq, default=None)
 
 
 def hash_token(token: str) -> str:
@@ -373,7 +400,7 @@ class Pipeline:
 
     async def handle(self, conversation_id: str, seq: int) -> None:
         async with self._sessions.begin() as session:
-            decision = await self._handle_in(session, conversation_id, seq)
+            decision = await self._handle_in(session, conversation_id, seq, {})
         if decision is not None:
             self._handled(conversation_id, decision)
 
@@ -386,6 +413,7 @@ class Pipeline:
         taken: list[tuple[str, int]] = []
         handled: list[tuple[str, Decision]] = []
         failed: list[tuple[str, int]] = []
+        known: dict[str, _Known] = {}
         try:
             async with self._sessions.begin() as session:
                 # The turn counts from the lock: waiting for it is no work done.
@@ -395,8 +423,10 @@ class Pipeline:
                     taken.append((conversation_id, seq))
                     try:
                         async with session.begin_nested():
-                            decision = await self._handle_in(session, conversation_id, seq)
+                            decision = await self._handle_in(session, conversation_id, seq,
+                                                             known)
                     except Exception as exc:
+                        known.clear()   # the rollback expired what the savepoint changed
                         error = _where(exc)
                         attempts = await repo.handling_failed(
                             session, conversation_id, seq, error, self._clock.now(),
@@ -419,31 +449,38 @@ class Pipeline:
             self._handling_failed(error, attempts)
         return len(taken)
 
-    async def _handle_in(self, session: AsyncSession, conversation_id: str,
-                         seq: int) -> Decision | None:
+    async def _handle_in(self, session: AsyncSession, conversation_id: str, seq: int,
+                         known: dict[str, _Known]) -> Decision | None:
         """Handle one stored message in `session`; None when there is nothing to do (handled
-        before, or the conversation is gone)."""
-        # Locked first: a second message of this conversation waits until this one is done,
-        # so both never open a question each.
-        conversation = await repo.conversation_for_update(session, conversation_id)
-        if conversation is None or conversation.erased_at is not None:
-            return None
-        message = await repo.message_by_seq(session, conversation_id, seq)
-        if message is None or not await repo.claim_unhandled(session, message.id):
-            return None
-        context = await repo.previous_parent_text(
+        before, or the conversation is gone). `known`: what this transaction read before of
+        the conversations it handled (empty at its start), read once and kept current here."""
+        here = known.get(conversation_id)
+        if here is None:
+            # Locked first: a second message of this conversation waits until this one is
+            # done, so both never open a question each. The lock lasts the transaction.
+            conversation = await repo.conversation_for_update(session, conversation_id)
+            if conversation is None or conversation.erased_at is not None:
+                return None
+        else:
+            conversation = here.conversation
+        claimed = await repo.claim_parent_message(
             session, conversation_id, seq, self._clock.now() - CONTEXT_WINDOW)
-        decision = self._faq.decide(message.body, context)
-        message.decision = _audit(decision)
-        question = await repo.open_question(session, conversation_id)
+        if claimed is None:
+            return None
+        decision = self._faq.decide(claimed.body, claimed.previous)
+        message = _ParentMessage(claimed.id, seq, claimed.body, _audit(decision))
+        if here is None:
+            here = known[conversation_id] = _Known(conversation, list(
+                await repo.open_and_latest_questions(session, conversation_id)))
+        question = here.open_question()
         talk = small_talk(message.body) if decision.outcome in _ORDINARY else None
         if question is not None:
             await self._follow_up(session, conversation, question, message, decision)
         elif talk is not None:
-            await self._small_talk(session, conversation, message, talk)
+            await self._small_talk(session, here, message, talk)
         else:
-            previous = await repo.latest_question(session, conversation_id)
-            await self._new_question(session, conversation, previous, message, decision)
+            await self._new_question(session, here, message, decision)
+        await repo.record_handling(session, message.id, message.question_id, message.decision)
         return decision
 
     def _handled(self, conversation_id: str, decision: Decision) -> None:
@@ -452,7 +489,8 @@ class Pipeline:
         self._notifier.publish(conversation_topic(conversation_id), QUEUE)
 
     async def _follow_up(self, session: AsyncSession, conversation: Conversation,
-                         question: Question, message: Message, decision: Decision) -> None:
+                         question: Question, message: _ParentMessage,
+                         decision: Decision) -> None:
         """A parent writes again while an adviser has the question: no FAQ, but a crisis or a
         concern raises the question's priority (never lowers it)."""
         message.question_id = question.id
@@ -461,23 +499,22 @@ class Pipeline:
                 not question.flood:   # a possible flood was shown the numbers once
             await self._safety(session, conversation, question, decision)
 
-    async def _small_talk(self, session: AsyncSession, conversation: Conversation,
-                          message: Message, talk: SmallTalk) -> None:
+    async def _small_talk(self, session: AsyncSession, known: _Known, message: _ParentMessage,
+                          talk: SmallTalk) -> None:
         """Hello, thanks, bye: a friendly reply, and the questions stay as they were (no new
         question, no queue, the conversation's language unchanged)."""
-        previous = await repo.latest_question(session, conversation.id)
+        conversation, previous = known.conversation, known.latest_question()
         message.question_id = previous.id if previous is not None else None
-        message.decision = {**(message.decision or {}), "decision": "small_talk",
-                            "small_talk": talk}
-        await repo.add_message(
+        message.decision = {**message.decision, "decision": "small_talk", "small_talk": talk}
+        await repo.add_reply(
             session, conversation_id=conversation.id, sender=SYSTEM, kind="small_talk",
             body=texts.small_talk(talk, conversation.language, previous is not None),
             question_id=message.question_id, at=self._clock.now())
 
-    async def _new_question(self, session: AsyncSession, conversation: Conversation,
-                            previous: Question | None, message: Message,
-                            decision: Decision) -> None:
+    async def _new_question(self, session: AsyncSession, known: _Known,
+                            message: _ParentMessage, decision: Decision) -> None:
         now = self._clock.now()
+        conversation, previous = known.conversation, known.latest_question()
         if not conversation.language_chosen:
             conversation.language = decision.language
         if previous is not None and previous.status == "suggested":
@@ -489,6 +526,7 @@ class Pipeline:
                 status="new", priority=0, opened_seq=message.seq, created_at=now)
             session.add(question)
             await session.flush()
+            known.questions.append(question)
             await repo.record_event(session, question, "received", now)
         message.question_id = question.id
         if decision.crisis is not None:
@@ -527,9 +565,9 @@ class Pipeline:
         body = (texts.emergency(conversation.language) if signal.level == "crisis"
                 else texts.concern(conversation.language))
         # The category lets a channel show the line that fits first (113 for suicidal thoughts).
-        await repo.add_message(session, conversation_id=conversation.id, sender=SYSTEM,
-                               kind=signal.level, body=body, question_id=question.id, at=now,
-                               actions={"level": signal.level, "category": signal.category})
+        await repo.add_reply(session, conversation_id=conversation.id, sender=SYSTEM,
+                             kind=signal.level, body=body, question_id=question.id, at=now,
+                             actions={"level": signal.level, "category": signal.category})
         if question.status not in repo.OPEN_STATUSES:
             await self._enqueue(session, conversation, question,
                                 crisis=signal.level == "crisis" and not question.flood)
@@ -566,7 +604,7 @@ class Pipeline:
         await repo.record_event(session, question, "faq_answered", now, topic=entry.topic,
                                 score=score)
         body = self._faq.answer(entry_id, language, conversation.municipality)
-        await repo.add_message(
+        await repo.add_reply(
             session, conversation_id=conversation.id, sender=FAQ, kind="faq_answer", body=body,
             question_id=question.id, at=now,
             actions={"entry": entry_id, "title": self._faq.question_title(entry_id, language),
@@ -580,7 +618,7 @@ class Pipeline:
         await repo.record_event(session, question, "suggested", now, score=decision.score)
         options = [{"entry": c.entry, "title": self._faq.question_title(c.entry, language)}
                    for c in decision.candidates[: self._config.matcher.max_suggestions]]
-        await repo.add_message(
+        await repo.add_reply(
             session, conversation_id=conversation.id, sender=FAQ, kind="suggestions",
             body=texts.suggestions_intro(language), question_id=question.id, at=now,
             actions={"suggestions": options, "adviser": True})
@@ -594,7 +632,7 @@ class Pipeline:
         if crisis:
             # Every adviser on duty anywhere sees a crisis; say what happens next, calmly.
             opening = next_opening_anywhere(now, self._config.desks)
-            await repo.add_message(
+            await repo.add_reply(
                 session, conversation_id=conversation.id, sender=SYSTEM, kind="queued",
                 body=texts.crisis_queued(conversation.language, opening, now, self._zone),
                 question_id=question.id, at=now,
@@ -606,7 +644,7 @@ class Pipeline:
         found = (await self._waiting.promises(session, now)).get(question.id)
         if found is not None:
             question.answer_by = found.answer_by
-            await repo.add_message(
+            await repo.add_reply(
                 session, conversation_id=conversation.id, sender=SYSTEM, kind="queued",
                 body=texts.queued_with_promise(
                     conversation.language, found, municipality.name if municipality else None,
@@ -617,7 +655,7 @@ class Pipeline:
                          else "regional", **numbers_of(found)})
             return
         promise = expectation(conversation.municipality, now, self._config.desks)
-        await repo.add_message(
+        await repo.add_reply(
             session, conversation_id=conversation.id, sender=SYSTEM, kind="queued",
             body=texts.queued(conversation.language, promise,
                               municipality.name if municipality else None, now, self._zone),

@@ -6,8 +6,11 @@
 Starts the app on a fresh SQLite file (web push and the dispatcher off, so that no background
 statement is counted), opens a conversation and, for 30 messages, times and counts (SQLAlchemy's
 before_cursor_execute) the three steps every chat message takes: storing it (what the ack waits
-for), the open socket's read of the new messages (once per wake-up), and handling it (FAQ, queue).
-COMMIT is not a cursor statement and is not counted. CPU is this process's (threads included).
+for), the open socket's read of the new messages (once per wake-up), and handling it (FAQ, queue)
+in a transaction of its own. Then, as the handling queue does on SQLite, one group: 3 messages
+in each of 10 conversations stored first, then handled in one transaction (`handle_group`), per
+message. COMMIT is not a cursor statement and is not counted. CPU is this process's (threads
+included).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import deque
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,12 +82,30 @@ async def main() -> None:
             cpu = time.process_time()
             await pipeline.handle(view.conversation_id, receipt.seq)
             steps["handle"].append((len(statements), time.process_time() - cpu))
+        group: list[tuple[float, float]] = []   # per message: statements, CPU seconds
+        for _ in range(3):
+            waiting: deque[tuple[str, int]] = deque()
+            for _conversation in range(10):
+                other = await port.open_conversation("web", "enschede", "nl")
+                for n in range(3):
+                    stored = await pipeline._store_parent_message(
+                        other.conversation_id, TEXTS[n % len(TEXTS)], None)
+                    waiting.append((other.conversation_id, stored.seq))
+            taken = len(waiting)
+            statements.clear()
+            cpu = time.process_time()
+            while waiting:
+                await pipeline.handle_group(waiting, 60.0)
+            group.append((len(statements) / taken, (time.process_time() - cpu) / taken))
         await server.close()
     for name, values in steps.items():
         counts = [c for c, _ in values[3:]]
         cpu_ms = [s * 1000 for _, s in values[3:]]
         print(f"{name:<7} statements {min(counts)}-{max(counts)}   CPU median "
               f"{statistics.median(cpu_ms):.1f} ms")
+    print(f"group   statements {statistics.median(c for c, _ in group):.1f} per message   CPU "
+          f"median {statistics.median(s * 1000 for _, s in group):.1f} ms per message "
+          f"(3 groups of 30)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,20 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -42,6 +55,8 @@ OPEN_STATUSES = ("waiting", "claimed")
 _conversations = cast(Table, Conversation.__table__)
 _messages = cast(Table, Message.__table__)
 _users = cast(Table, User.__table__)
+_events = cast(Table, QuestionEvent.__table__)
+_outbox = cast(Table, OutboxItem.__table__)
 
 
 # Conversations and messages ------------------------------------------------------------------
@@ -222,6 +237,85 @@ async def append_parent_message(session: AsyncSession, *, conversation_id: str, 
     return int(seq)
 
 
+# Built once: the hot path's statements take only their values at each execution.
+_NEXT_SEQ = (update(_conversations)
+             .where(_conversations.c.id == bindparam("seq_conversation"))
+             .values(last_seq=_conversations.c.last_seq + 1)
+             .returning(_conversations.c.last_seq, _conversations.c.channel,
+                        _conversations.c.channel_ref))
+_ADD_MESSAGE = insert(_messages)
+_ADD_MESSAGE_RETURNING_ID = insert(_messages).returning(_messages.c.id)
+_ADD_OUTBOX_ITEM = insert(_outbox)
+_ADD_EVENT = insert(_events)
+
+
+async def add_reply(session: AsyncSession, *, conversation_id: str, sender: str, kind: str,
+                    body: str, question_id: str | None, at: datetime,
+                    actions: dict[str, Any] | None = None) -> int:
+    """`add_message` for what the service itself says while handling a parent's message (an FAQ
+    answer, suggestions, a place in the queue, the crisis numbers), in Core statements: two for
+    the web chat, three with the outbox item of a push channel. Returns the reply's seq."""
+    connection = await session.connection()
+    row = (await connection.execute(_NEXT_SEQ, {"seq_conversation": conversation_id})).first()
+    if row is None:
+        raise LookupError(conversation_id)
+    seq, channel, address = int(row[0]), str(row[1]), row[2]
+    values = {"conversation_id": conversation_id, "seq": seq, "sender": sender, "kind": kind,
+              "body": body, "client_id": None, "question_id": question_id, "adviser_id": None,
+              "actions": actions, "decision": None, "handled": True, "created_at": at}
+    if sender == PARENT or address is None:
+        await connection.execute(_ADD_MESSAGE, values)
+        return seq
+    message_id = (await connection.execute(_ADD_MESSAGE_RETURNING_ID, values)).scalar_one()
+    await connection.execute(_ADD_OUTBOX_ITEM, {
+        "conversation_id": conversation_id, "message_id": message_id, "seq": seq,
+        "channel": channel, "status": "pending", "attempts": 0, "next_attempt_at": at,
+        "created_at": at})
+    return seq
+
+
+def _claim_statement() -> Any:
+    """UPDATE ... RETURNING id, body, previous (see claim_parent_message), built once."""
+    messages, earlier = _messages.c, _messages.alias("earlier").c
+    # The subquery names the values, not the updated row's columns: in RETURNING, SQLite is
+    # given those unqualified, and they would name the subquery's own columns.
+    previous = (select(earlier.body)
+                .where(earlier.conversation_id == bindparam("claim_conversation"),
+                       earlier.sender == PARENT, earlier.seq < bindparam("claim_seq"),
+                       earlier.created_at >= bindparam("claim_since"))
+                .order_by(earlier.seq.desc()).limit(1).scalar_subquery())
+    return (update(_messages)
+            .where(messages.conversation_id == bindparam("claim_conversation"),
+                   messages.seq == bindparam("claim_seq"), messages.handled.is_(False))
+            .values(handled=True)
+            .returning(messages.id, messages.body, previous.label("previous")))
+
+
+_CLAIM = _claim_statement()
+
+
+async def claim_parent_message(session: AsyncSession, conversation_id: str, seq: int,
+                               since: datetime) -> Row[tuple[int, str, str | None]] | None:
+    """Mark a stored parent message handled and return (id, body, previous) in one statement:
+    `previous` is the parent's message just before it, if written after `since` (read with it
+    for crisis detection: a crisis told in two short messages is still one). None when it was
+    handled before (by another task or process) or there is no such parent message."""
+    row = (await (await session.connection()).execute(
+        _CLAIM, {"claim_conversation": conversation_id, "claim_seq": seq,
+                 "claim_since": since})).first()
+    return cast("Row[tuple[int, str, str | None]] | None", row)
+
+
+_RECORD_HANDLING = update(_messages).where(_messages.c.id == bindparam("handled_id"))
+
+
+async def record_handling(session: AsyncSession, message_id: int, question_id: str | None,
+                          decision: dict[str, Any]) -> None:
+    """Write what handling made of a parent's message: its question and the audit record."""
+    await (await session.connection()).execute(_RECORD_HANDLING, {
+        "handled_id": message_id, "question_id": question_id, "decision": decision})
+
+
 async def message_by_client_id(session: AsyncSession, conversation_id: str,
                                client_id: str) -> Message | None:
     return await session.scalar(select(Message).where(
@@ -330,14 +424,6 @@ async def retry_set_aside(session: AsyncSession, message_id: int) -> Message | N
     message.handle_failed_at = message.handle_after = None
     message.handle_attempts = 0
     return message
-
-
-async def claim_unhandled(session: AsyncSession, message_id: int) -> bool:
-    """Mark a parent message handled; False when another task or process got there first."""
-    result = await session.execute(
-        update(Message).where(Message.id == message_id, Message.handled.is_(False))
-        .values(handled=True))
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 # Push channels: the outbox, channel receipts and quarantine -----------------------------------
@@ -633,17 +719,6 @@ async def audit_records(session: AsyncSession, municipalities: Collection[str] |
 
 # Questions ------------------------------------------------------------------------------------
 
-async def previous_parent_text(session: AsyncSession, conversation_id: str, seq: int,
-                               since: datetime) -> str | None:
-    """The parent's message just before `seq` (written after `since`), read with it for
-    crisis detection: a crisis told in two short messages is still one."""
-    return await session.scalar(
-        select(Message.body).where(Message.conversation_id == conversation_id,
-                                   Message.sender == "parent", Message.seq < seq,
-                                   Message.created_at >= since)
-        .order_by(Message.seq.desc()).limit(1))
-
-
 async def safety_events_since(session: AsyncSession, since: datetime, *,
                               source_hash: str | None = None,
                               conversation_id: str | None = None) -> int:
@@ -658,6 +733,19 @@ async def safety_events_since(session: AsyncSession, since: datetime, *,
     if conversation_id is not None:
         query = query.where(Question.conversation_id == conversation_id)
     return int(await session.scalar(query) or 0)
+
+
+async def open_and_latest_questions(session: AsyncSession,
+                                    conversation_id: str) -> Sequence[Question]:
+    """The conversation's open question (there is at most one) and its latest, in one read: no,
+    one or two questions (one when the latest is the open one)."""
+    latest = (select(func.max(Question.opened_seq))
+              .where(Question.conversation_id == conversation_id).scalar_subquery())
+    return (await session.scalars(
+        select(Question).where(Question.conversation_id == conversation_id,
+                               or_(Question.status.in_(OPEN_STATUSES),
+                                   Question.opened_seq == latest))
+        .execution_options(populate_existing=True))).all()
 
 
 async def latest_question(session: AsyncSession, conversation_id: str) -> Question | None:
@@ -724,9 +812,11 @@ async def adviser_handled(session: AsyncSession, question_id: str, adviser_id: i
 async def record_event(session: AsyncSession, question: Question, kind: str, at: datetime, *,
                        adviser_id: int | None = None, topic: str | None = None,
                        score: float | None = None) -> None:
-    session.add(QuestionEvent(
-        question_id=question.id, kind=kind, at=at, channel=question.channel,
-        municipality=question.municipality, adviser_id=adviser_id, topic=topic, score=score))
+    """Store the event at once, a Core statement: the question must be stored already."""
+    await (await session.connection()).execute(_ADD_EVENT, {
+        "question_id": question.id, "kind": kind, "at": at, "channel": question.channel,
+        "municipality": question.municipality, "adviser_id": adviser_id, "topic": topic,
+        "score": score})
 
 
 async def events_of_questions_created_between(

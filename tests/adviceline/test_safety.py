@@ -6,6 +6,7 @@ pipeline's behaviour, not the model's."""
 from __future__ import annotations
 
 import json
+from collections import deque
 from datetime import date
 from pathlib import Path
 
@@ -20,10 +21,10 @@ from adviceline.faq import Faq
 from adviceline.labels import export_labels
 from adviceline.stats import answer_stats
 from adviceline.storage import repository as repo
-from adviceline.storage.models import Question
+from adviceline.storage.models import Message, Question
 from knowledge_base.crisis import CrisisSignal
 from routing.queue import CONCERN_PRIORITY, CRISIS_PRIORITY
-from tests.adviceline.conftest import Core, ask, queue_question
+from tests.adviceline.conftest import Core, ask, kinds_after, queue_question
 from tests.conftest import AMSTERDAM, answerable
 
 
@@ -151,6 +152,45 @@ async def test_a_crisis_told_in_two_messages_is_read_together(
         conversation.conversation_id, seq)]
     assert "crisis" in kinds
     assert (await _question(core, conversation.conversation_id)).priority == CRISIS_PRIORITY
+
+
+async def _story(core: Core, conversation_id: str) -> tuple[object, ...]:
+    """What handling made of a conversation, whatever the seqs: the replies' kinds, the
+    questions (status, priority) in order, and per parent message its decision and question."""
+    async with core.sessions() as session:
+        messages = (await session.scalars(select(Message).where(
+            Message.conversation_id == conversation_id).order_by(Message.seq))).all()
+        questions = (await session.scalars(select(Question).where(
+            Question.conversation_id == conversation_id).order_by(Question.opened_seq))).all()
+    order = [question.id for question in questions]
+    parents = [(m.handled, (m.decision or {}).get("decision"),
+                order.index(m.question_id) if m.question_id else None)
+               for m in messages if m.sender == "parent"]
+    return (sorted(m.kind for m in messages if m.sender != "parent"),
+            [(q.status, q.priority, q.crisis_category) for q in questions], parents)
+
+
+async def test_messages_handled_together_are_handled_as_if_each_on_arrival(core: Core) -> None:
+    """Stored first and handled together (one group on SQLite, one after the other on
+    PostgreSQL), a conversation's messages read the one before and the question it opened, and
+    end as they would have had each been handled on arrival."""
+    texts = ("ik weet het niet meer [warning]", "en nu is hij er weer [after-crisis]",
+             "Dank je wel!", "Mijn dochter van 2 wil niet slapen, wat kan ik doen?")
+    one_by_one = await core.pipeline.open_conversation("web", "enschede", "nl")
+    for text in texts:
+        await ask(core, one_by_one.conversation_id, text)
+    together = await core.pipeline.open_conversation("web", "enschede", "nl")
+    core.tasks.limit = 0   # stored, not handled: handled together below
+    seqs = [await ask(core, together.conversation_id, text) for text in texts]
+    assert await kinds_after(core, together.conversation_id, 0) == ["text"] * len(texts)
+    if core.sessions.one_writer:
+        waiting = deque((together.conversation_id, seq) for seq in seqs)
+        assert await core.pipeline.handle_group(waiting, 60.0) == len(texts) and not waiting
+    else:
+        assert await core.pipeline.handle_pending() == len(texts)
+    expected = await _story(core, one_by_one.conversation_id)
+    assert "crisis" in expected[0]   # the second message was read with the first
+    assert await _story(core, together.conversation_id) == expected
 
 
 async def test_a_night_concern_tells_when_an_adviser_answers_and_gives_the_numbers(
