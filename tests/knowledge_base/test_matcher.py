@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,6 +114,21 @@ def test_the_answer_decision_reads_full_scores(real_matcher: Matcher) -> None:
     assert Matcher(real_matcher.kb, above_strength).decide(text).outcome == "suggest"
     wider_lead = MatcherSettings(answer_threshold=0.0, answer_margin=decision.lead + 0.5)
     assert Matcher(real_matcher.kb, wider_lead).decide(text).outcome == "suggest"
+
+
+def test_an_answer_at_once_needs_the_topic_classifier_to_agree(real_matcher: Matcher) -> None:
+    # written for this test: its words lean to homework, its best entry is exam stress
+    split = "hoe help ik mijn kind met huiswerk als hij faalangst heeft"
+    agreed = "mijn zoon van 7 plast nog elke nacht in bed"
+    open_settings = MatcherSettings(answer_threshold=0.0, answer_margin=0.0)
+    gated = Matcher(real_matcher.kb, open_settings, crisis=real_matcher.crisis)
+    ungated = Matcher(real_matcher.kb, replace(open_settings, classifier_must_agree=False),
+                      crisis=real_matcher.crisis)
+    assert ungated.decide(split).outcome == "answer"
+    held = gated.decide(split)
+    assert held.outcome == "suggest"
+    assert held.topic == ungated.decide(split).topic
+    assert gated.decide(agreed).outcome == "answer"
 
 
 @settings(max_examples=200, deadline=None)
