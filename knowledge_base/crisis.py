@@ -65,8 +65,12 @@ class CrisisDetector:
     def __init__(self, model: CrisisModel, rules: bool = True) -> None:
         self.model = model
         self.rules = rules
+        # The model's scores of the last message `detect` read: (model, text, context, alone,
+        # read after the context or None), so `in_doubt` on the same message does not score it
+        # again. One tuple, replaced whole: a caller on another thread sees its own or another's.
+        self._last: tuple[CrisisModel, str, str | None, float, float | None] | None = None
 
-    def _one(self, text: str) -> CrisisSignal | None:
+    def _one(self, text: str) -> tuple[CrisisSignal | None, float]:
         tokens = words(text[:MAX_CHARACTERS])
         scored = self.model.score(text, tokens)
         level = ("crisis" if scored.score >= self.model.crisis_threshold
@@ -78,8 +82,8 @@ class CrisisDetector:
                                                    and hit.level == "crisis")):
             category = (hit.category if signal is None or hit.level == "crisis"
                         else signal.category)
-            return CrisisSignal(hit.level, category, hit.name, scored.score)
-        return signal
+            return CrisisSignal(hit.level, category, hit.name, scored.score), scored.score
+        return signal, scored.score
 
     def in_doubt(self, text: str, context: str | None = None) -> bool:
         """The model's score of the message (alone or after `context`) reaches the guard
@@ -87,20 +91,34 @@ class CrisisDetector:
         if not isinstance(text, str):
             return False
         guard = self.model.guard
-        if self.model.score(text[:MAX_CHARACTERS]).score >= guard:
+        last = self._last
+        if last is None or last[0] is not self.model or last[1] != text or last[2] != context:
+            last = (self.model, text, context, self.model.score(text).score, None)
+        _model, _text, _context, alone, together = last
+        if alone >= guard:
             return True
-        return bool(context) and self.model.score(
-            (context or "")[-MAX_CONTEXT_CHARACTERS:] + "\n" + text).score >= guard
+        if not context:
+            return False
+        if together is None:
+            together = self.model.score(_after(context, text)).score
+        return together >= guard
 
     def detect(self, text: str, context: str | None = None) -> CrisisSignal | None:
         """The signal of the message alone or read after `context`, whichever is stronger."""
         if not isinstance(text, str):
             return None
-        alone = self._one(text)
+        alone, alone_score = self._one(text)
         if not context or (alone is not None and alone.level == "crisis"):
+            self._last = (self.model, text, context, alone_score, None)
             return alone
-        together = self._one(context[-MAX_CONTEXT_CHARACTERS:] + "\n" + text)
+        together, together_score = self._one(_after(context, text))
+        self._last = (self.model, text, context, alone_score, together_score)
         return stronger(alone, together)
+
+
+def _after(context: str, text: str) -> str:
+    """The message read after the end of the parent's previous one."""
+    return context[-MAX_CONTEXT_CHARACTERS:] + "\n" + text
 
 
 def stronger(a: CrisisSignal | None, b: CrisisSignal | None) -> CrisisSignal | None:

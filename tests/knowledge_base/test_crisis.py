@@ -234,6 +234,26 @@ def test_in_doubt_keeps_a_near_miss_from_an_faq_answer_without_raising_a_signal(
                                                      >= model.guard)
 
 
+def test_in_doubt_after_detect_answers_as_a_fresh_detector_would() -> None:
+    """in_doubt reuses the scores detect() just computed for the same message: never for
+    another message, another context or another model."""
+    model = toy_model(5.0, 4.0)
+    near = "mijn man slaat me als hij gedronken heeft"
+    model.guard_threshold = model.score(near).score - 0.01
+    calm = "hoe laat moet een kind van vier naar bed"
+    assert model.score(calm).score < model.guard
+    detector = CrisisDetector(model, rules=False)
+    cases = [(near, None), (calm, None), ("ja", near), (calm, near), ("ja", None), (near, calm)]
+    for detected, context in cases:
+        for asked, asked_context in cases:
+            detector.detect(detected, context)
+            fresh = CrisisDetector(model, rules=False).in_doubt(asked, asked_context)
+            assert detector.in_doubt(asked, asked_context) is fresh, (detected, context, asked,
+                                                                      asked_context)
+    assert CrisisDetector(model, rules=False).in_doubt(near)
+    assert not CrisisDetector(model, rules=False).in_doubt(calm)
+
+
 def test_threshold_policy_meets_its_targets_on_the_scores_it_is_given() -> None:
     crisis = [float(x) for x in range(100)]          # 0..99
     others = [float(x) - 50 for x in range(200)]     # -50..149
