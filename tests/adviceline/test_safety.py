@@ -16,7 +16,7 @@ from sqlalchemy import select
 from adviceline.advisers import Adviser
 from adviceline.clock import FrozenClock
 from adviceline.config import Config
-from adviceline.domain import Invalid, NotFound
+from adviceline.domain import Invalid, NewConversation, NotFound, OutboundMessage
 from adviceline.faq import Faq
 from adviceline.labels import export_labels
 from adviceline.stats import answer_stats
@@ -73,12 +73,17 @@ async def _adviser(core: Core, username: str = "adviseur.enschede") -> Adviser:
     return Adviser.from_user(user)
 
 
+async def _asked(core: Core, text: str) -> tuple[NewConversation, list[OutboundMessage]]:
+    """A new web conversation in Enschede that asks `text`: the conversation and the replies."""
+    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
+    seq = await ask(core, conversation.conversation_id, text)
+    return conversation, await core.pipeline.messages_after(conversation.conversation_id, seq)
+
+
 async def test_a_concern_is_never_answered_and_goes_to_an_adviser_with_priority(
         core: Core) -> None:
     entry = answerable(core.faq)[0]          # the FAQ would answer this text outright
-    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
-    seq = await ask(core, conversation.conversation_id, f"{entry.question} [concern]")
-    replies = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    conversation, replies = await _asked(core, f"{entry.question} [concern]")
     assert [m.kind for m in replies] == ["concern", "queued"]
     concern = replies[0]
     assert concern.actions == {"level": "concern", "category": "suicide_self_harm"}
@@ -93,18 +98,14 @@ async def test_a_concern_is_never_answered_and_goes_to_an_adviser_with_priority(
 async def test_a_message_the_detector_doubts_gets_suggestions_not_an_answer(
         core: Core) -> None:
     entry = answerable(core.faq)[0]          # the FAQ would answer this text outright
-    conversation = await core.pipeline.open_conversation("web", "enschede", "nl")
-    seq = await ask(core, conversation.conversation_id, f"{entry.question} [doubt]")
-    replies = await core.pipeline.messages_after(conversation.conversation_id, seq)
+    _conversation, replies = await _asked(core, f"{entry.question} [doubt]")
     kinds = [m.kind for m in replies]
     assert "faq_answer" not in kinds and "suggestions" in kinds, kinds
     suggestions = next(m for m in replies if m.kind == "suggestions")
     assert entry.id in str(suggestions.actions)   # the entry is still one click away
     # without the doubt the same text is answered at once
-    other = await core.pipeline.open_conversation("web", "enschede", "nl")
-    seq = await ask(core, other.conversation_id, entry.question)
-    assert "faq_answer" in [m.kind for m in
-                            await core.pipeline.messages_after(other.conversation_id, seq)]
+    _other, replies = await _asked(core, entry.question)
+    assert "faq_answer" in [m.kind for m in replies]
 
 
 async def test_queue_order_is_crisis_then_concern_then_the_longest_waiting(
