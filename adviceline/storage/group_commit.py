@@ -52,11 +52,12 @@ class GroupCommit:
                 async with self._sessions.begin(urgent=True) as session:
                     # Taken once the write lock is ours: whatever arrived meanwhile comes along.
                     group, self._pending = self._pending, []
-                    now = self._clock.now()
-                    for pending in group:
-                        seqs.append(await repo.append_parent_message(
-                            session, conversation_id=pending.conversation_id,
-                            body=pending.body, client_id=pending.client_id, at=now))
+                    # Three statements for the whole group, not two per message: each is a
+                    # trip to the driver's thread and a turn of a busy event loop, all with
+                    # the write lock held.
+                    seqs = await repo.append_parent_messages(
+                        session, [(pending.conversation_id, pending.body, pending.client_id)
+                                  for pending in group], self._clock.now())
             except IntegrityError:
                 # A resend of a stored message: each on its own, so only that one fails.
                 await asyncio.gather(*(self._alone(pending) for pending in group))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -235,6 +236,51 @@ async def append_parent_message(session: AsyncSession, *, conversation_id: str, 
         conversation_id=conversation_id, seq=seq, sender=PARENT, kind="text", body=body,
         client_id=client_id, handled=False, created_at=at))
     return int(seq)
+
+
+# A group's messages per conversation added to its last seq at once (one executemany).
+_ADD_TO_SEQ = (update(_conversations)
+               .where(_conversations.c.id == bindparam("group_conversation"),
+                      _conversations.c.erased_at.is_(None))
+               .values(last_seq=_conversations.c.last_seq + bindparam("group_count")))
+_LAST_SEQS = (select(_conversations.c.id, _conversations.c.last_seq)
+              .where(_conversations.c.id.in_(bindparam("group_conversations", expanding=True)),
+                     _conversations.c.erased_at.is_(None)))
+
+
+async def append_parent_messages(session: AsyncSession, messages: Sequence[tuple[str, str,
+                                                                                 str | None]],
+                                 at: datetime) -> list[int | None]:
+    """`append_parent_message` for a group of (conversation id, body, client id), in three
+    statements whatever its size: every conversation's last seq raised by its number of
+    messages, the new last seqs read back, all rows inserted. Messages of one conversation get
+    their seqs in the group's order. The caller must hold the write lock (SQLite: BEGIN
+    IMMEDIATE), so nobody takes a seq between the update and the read; a conversation on
+    PostgreSQL is row-locked by the update. None for a message whose conversation does not
+    exist or was erased; a client id the conversation already has raises IntegrityError for
+    the whole group."""
+    counts = Counter(conversation_id for conversation_id, _body, _client_id in messages)
+    connection = await session.connection()
+    await connection.execute(_ADD_TO_SEQ, [{"group_conversation": conversation_id,
+                                            "group_count": count}
+                                           for conversation_id, count in counts.items()])
+    last = (await connection.execute(_LAST_SEQS, {"group_conversations": list(counts)})).all()
+    # The seq before each live conversation's first message in this group.
+    before = {conversation_id: int(seq) - counts[conversation_id] for conversation_id, seq in last}
+    seqs: list[int | None] = []
+    rows: list[dict[str, Any]] = []
+    for conversation_id, body, client_id in messages:
+        if conversation_id not in before:
+            seqs.append(None)
+            continue
+        before[conversation_id] += 1
+        seqs.append(before[conversation_id])
+        rows.append({"conversation_id": conversation_id, "seq": before[conversation_id],
+                     "sender": PARENT, "kind": "text", "body": body, "client_id": client_id,
+                     "handled": False, "created_at": at})
+    if rows:
+        await connection.execute(_ADD_MESSAGE, rows)
+    return seqs
 
 
 # Built once: the hot path's statements take only their values at each execution.
