@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio.session import _AsyncSessionContextManager
 
 from adviceline import texts
 from adviceline.clock import Clock
@@ -155,6 +156,18 @@ class Pipeline:
         self._handling = (HandlingQueue(self.handle_group, tasks, self.backlog)
                           if one_writer else None)
 
+    def _write(self, short: bool = False) -> _AsyncSessionContextManager[AsyncSession]:
+        """A writer's session; `short`: only short, indexed statements (Sessions.begin)."""
+        if isinstance(self._sessions, Sessions):
+            return self._sessions.begin(short=short)
+        return self._sessions.begin()
+
+    def _read(self, short: bool = False) -> AsyncSession:
+        """A reader's session; `short`: only short, indexed statements (Sessions.short)."""
+        if short and isinstance(self._sessions, Sessions):
+            return self._sessions.short()
+        return self._sessions()
+
     # Conversations -----------------------------------------------------------------------------
 
     async def open_conversation(self, channel: str, municipality: str | None, language: str,
@@ -198,7 +211,7 @@ class Pipeline:
     async def messages_after(self, conversation_id: str, after_seq: int,
                              limit: int = 500) -> list[OutboundMessage]:
         after_seq = _seq(after_seq, "after")
-        async with self._sessions() as session:
+        async with self._read(short=True) as session:
             rows = await repo.live_messages_after(session, conversation_id, after_seq, limit)
         if rows is None:
             # An erased conversation says so (a socket of another device then closes).
@@ -399,7 +412,7 @@ class Pipeline:
             self.backlog.set()
 
     async def handle(self, conversation_id: str, seq: int) -> None:
-        async with self._sessions.begin() as session:
+        async with self._write(short=True) as session:
             decision = await self._handle_in(session, conversation_id, seq, {})
         if decision is not None:
             self._handled(conversation_id, decision)
@@ -415,8 +428,10 @@ class Pipeline:
         failed: list[tuple[str, int]] = []
         known: dict[str, _Known] = {}
         try:
-            async with self._sessions.begin() as session:
-                # The turn counts from the lock: waiting for it is no work done.
+            async with self._write(short=True) as session:
+                # The turn counts from the transaction's start: waiting for the lock (and for
+                # a connection and BEGIN) is no work done.
+                await session.connection()
                 until = asyncio.get_running_loop().time() + turn
                 while waiting and (not taken or asyncio.get_running_loop().time() < until):
                     conversation_id, seq = waiting.popleft()

@@ -31,6 +31,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_LOCK_ID = 0x616476696365
 # An execution option that marks a connection as a writer's (see Sessions and _configure_sqlite).
 WRITER = "adviceline_writer"
+# An execution option for transactions of short, indexed statements on the hot path: on SQLite
+# they run on the event loop's thread, not the driver's (see sqlite_driver).
+SHORT = "adviceline_short"
 SQLITE_SYNCHRONOUS = ("full", "normal")
 
 
@@ -73,7 +76,17 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         # locked" when another writer got in between; a writer takes the write lock up front and
         # waits instead. Readers need no lock: WAL gives them a snapshot.
         writer = connection.get_execution_options().get(WRITER, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if writer:
+            # In the driver's thread even when short: another process may hold the lock.
+            connection.exec_driver_sql("BEGIN IMMEDIATE", execution_options={SHORT: False})
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def before_cursor_execute(_connection: Connection, cursor: Any, _statement: str,
+                              _parameters: Any, context: Any, _executemany: bool) -> None:
+        if context is not None and context.execution_options.get(SHORT, False):
+            cursor.short = True
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
@@ -93,6 +106,10 @@ class Sessions(async_sessionmaker[AsyncSession]):
         super().__init__(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(engine.execution_options(**{WRITER: True}),
                                            expire_on_commit=False)
+        self._short_writers = async_sessionmaker(
+            engine.execution_options(**{WRITER: True, SHORT: True}), expire_on_commit=False)
+        self._short_readers = async_sessionmaker(engine.execution_options(**{SHORT: True}),
+                                                 expire_on_commit=False)
         self._write_queue = _WriteQueue() if engine.dialect.name == "sqlite" else None
 
     @property
@@ -100,12 +117,21 @@ class Sessions(async_sessionmaker[AsyncSession]):
         """Whether writers of this process take turns (SQLite): then batching writes pays."""
         return self._write_queue is not None
 
-    def begin(self, *, urgent: bool = False) -> _AsyncSessionContextManager[AsyncSession]:
+    def begin(self, *, urgent: bool = False,
+              short: bool = False) -> _AsyncSessionContextManager[AsyncSession]:
         """A writer's session. `urgent`: someone waits for this commit (an acknowledgement); on
-        SQLite it takes turns with the other writers instead of queuing behind all of them."""
+        SQLite it takes turns with the other writers instead of queuing behind all of them.
+        `short`: only short, indexed statements (the hot path); on SQLite they run on the event
+        loop's thread, so the write lock is not held across turns of a busy loop."""
+        writers = self._short_writers if short else self._writers
         if self._write_queue is None:
-            return self._writers.begin()
-        return _QueuedWriter(self._writers(), self._write_queue, urgent)
+            return writers.begin()
+        return _QueuedWriter(writers(), self._write_queue, urgent)
+
+    def short(self) -> AsyncSession:
+        """A session for reading with short, indexed statements (the hot path); on SQLite they
+        run on the event loop's thread instead of waiting for turns of it."""
+        return self._short_readers()
 
 
 class _WriteQueue:

@@ -49,7 +49,7 @@ class GroupCommit:
             group: list[_Pending] = []
             seqs: list[int | None] = []
             try:
-                async with self._sessions.begin(urgent=True) as session:
+                async with self._sessions.begin(urgent=True, short=True) as session:
                     # Taken once the write lock is ours: whatever arrived meanwhile comes along.
                     group, self._pending = self._pending, []
                     # Three statements for the whole group, not two per message: each is a
@@ -82,7 +82,7 @@ class GroupCommit:
 
     async def _alone(self, pending: _Pending) -> None:
         try:
-            async with self._sessions.begin(urgent=True) as session:
+            async with self._sessions.begin(urgent=True, short=True) as session:
                 seq = await repo.append_parent_message(
                     session, conversation_id=pending.conversation_id, body=pending.body,
                     client_id=pending.client_id, at=self._clock.now())

@@ -6,6 +6,14 @@ threads and a turn of the event loop. Under load a turn of the loop is long, and
 of fifteen statements waited for sixty of them while holding the write lock. Here the cursor
 lives for one statement inside the driver's thread: one hand-over runs all four steps.
 
+A statement whose transaction is marked short (`engine.SHORT`: the hot path's indexed reads
+and writes, under the write lock or in a WAL snapshot, so it never waits for a lock) runs on
+the event loop's own thread instead: it costs a fraction of a millisecond there, while a trip to
+the driver's thread waits for a turn of the event loop, which under load is several
+milliseconds, and a transaction holding the write lock made every writer wait for each of its
+turns. BEGIN IMMEDIATE (it may wait for another process's write lock) and COMMIT (fsync)
+always go to the driver's thread; ROLLBACK never does (see OneTripConnection.rollback).
+
 Built on SQLAlchemy's aiosqlite adapter (its cursor's `_execute_async`, the connection's
 `_cursor_cls`) and aiosqlite's `Connection._execute`; tests/adviceline/test_storage.py checks
 that the engine uses it, and every SQLite test runs through it.
@@ -54,10 +62,12 @@ class _NoCursor:
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "short")
     _awaitable_cursor_close = False
 
     def _make_new_cursor(self, connection: Any) -> Any:
+        # Set per statement (engine.py, before_cursor_execute): run it on this thread.
+        self.short = False
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
@@ -88,9 +98,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
-            connection = self._connection
-            description, rowcount, lastrowid, rows = await connection._execute(
-                _run, connection, operation, parameters, many)
+            connection: Any = self._connection   # aiosqlite.Connection
+            if self.short:
+                outcome = _run(connection, operation, parameters, many)
+            else:
+                outcome = await connection._execute(_run, connection, operation, parameters, many)
+            description, rowcount, lastrowid, rows = outcome
             self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
             self._rows = collections.deque(rows or ())
 
@@ -105,11 +118,26 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
 
+    def rollback(self) -> None:
+        # On this thread: in WAL mode a rollback only forgets the transaction's pages (no I/O),
+        # and every read session ends with one; a trip to the driver's thread would keep its
+        # pooled connection out for a turn of the loop (and a writer waiting for it).
+        driver = self._connection._connection
+        if driver is None:
+            return
+        try:
+            driver.rollback()
+        except Exception as error:
+            self._handle_exception(error)
+
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module SQLAlchemy's aiosqlite dialect is given (create_engine's `module`)."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        # Short statements use the connection from the event loop's thread too (one at a time:
+        # the adapter's mutex, and the driver's thread is idle meanwhile).
+        kw["check_same_thread"] = False
         connection = aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True   # as SQLAlchemy's own adapter does
         return OneTripConnection(self, await_(connection))  # type: ignore[arg-type]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 
 import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adviceline.storage.engine import create_engine, migrate, session_factory
 from adviceline.storage.sqlite_driver import OneTripCursor
@@ -99,5 +101,40 @@ async def test_sqlite_statements_take_one_trip_and_keep_the_dbapi_behaviour(
             assert rows.scalars().all() == ["z", "b!", "c!"]
             with pytest.raises(IntegrityError):
                 await connection.execute(text("INSERT INTO t (v) VALUES ('z')"))
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_short_statements_run_on_the_event_loops_thread(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    loop_thread = threading.get_ident()
+
+    async def statement_thread(session: AsyncSession) -> int:
+        raw = await (await session.connection()).get_raw_connection()
+        await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
+        return int(await session.scalar(text("SELECT thread_id()")))
+
+    try:
+        async with sessions.begin(short=True) as writer:
+            assert await statement_thread(writer) == loop_thread
+            await writer.execute(text("UPDATE users SET active = active"))
+        async with sessions.short() as reader:
+            assert await statement_thread(reader) == loop_thread
+        # Everything else, BEGIN IMMEDIATE and COMMIT included, in the driver's thread.
+        async with sessions.begin() as writer:
+            assert await statement_thread(writer) != loop_thread
+        async with sessions() as reader:
+            assert await statement_thread(reader) != loop_thread
+        # A short writer's rollback (on the loop's thread) leaves nothing behind.
+        with pytest.raises(RuntimeError):
+            async with sessions.begin(short=True) as writer:
+                await writer.execute(text(
+                    "INSERT INTO service_settings (name, value) VALUES ('k', 'v')"))
+                raise RuntimeError
+        async with sessions.short() as reader:
+            assert await reader.scalar(text(
+                "SELECT count(*) FROM service_settings WHERE name = 'k'")) == 0
     finally:
         await engine.dispose()
