@@ -13,7 +13,8 @@ with an ack at once). Every message is stored and handled as usual (FAQ, queue),
 handling's work competes with the acks, as it would in use. Reports acks per second, the ratio to
 the echo's, and the ack latency. With --faq every message is a question the FAQ answers, and the
 time from sending it to its answer's arrival on the socket is reported too (answers that arrive
-within 30 s after the loop ends are counted; the rest are reported as missing). Bounded: SECONDS
+within 30 s after the loop ends are counted; the rest are reported as missing), and how many
+arrived during the loop itself: whether handling keeps up with the acks. Bounded: SECONDS
 per server, 30 s more to collect answers, all on loopback.
 """
 
@@ -86,6 +87,8 @@ class Answers:
         self.waiting: dict[int, list[float]] = {}
         self.latencies: list[float] = []
         self.other_kinds: list[str] = []
+        self.arrived_at: list[float] = []
+        self.loop_ends = 0.0
 
     def sent(self, connection: int, at: float) -> None:
         self.waiting.setdefault(connection, []).append(at)
@@ -96,7 +99,9 @@ class Answers:
         if frame.get("kind") != "faq_answer":
             self.other_kinds.append(str(frame.get("kind")))
             return
-        self.latencies.append(time.perf_counter() - self.waiting[connection].pop(0))
+        now = time.perf_counter()
+        self.latencies.append(now - self.waiting[connection].pop(0))
+        self.arrived_at.append(now)
 
     def missing(self) -> int:
         return sum(len(times) for times in self.waiting.values())
@@ -153,6 +158,8 @@ async def loop(base: str, ws_path: str, connections: int, seconds: float, chat: 
                                               json={"municipality": "enschede"})).json())["token"]
                       for _ in range(connections)]
         started = time.perf_counter()
+        if answers is not None:
+            answers.loop_ends = started + seconds
         await asyncio.gather(*(connection(http, base.replace("http", "ws") + ws_path, token,
                                           started + seconds, latencies, errors,
                                           answers if chat else None, number)
@@ -203,6 +210,9 @@ async def run(connections: int, seconds: float, faq: bool) -> None:
               f"{nearest_rank(answers.latencies, 99) * 1000:.1f} ms; "
               f"{answers.missing()} missing after {ANSWER_WAIT:.0f} s; other replies: "
               f"{len(answers.other_kinds)} ({', '.join(sorted(set(answers.other_kinds)))})")
+        during = sum(1 for at in answers.arrived_at if at <= answers.loop_ends)
+        print(f"  FAQ answers that arrived during the {seconds:.0f} s loop: {during} "
+              f"({during / seconds:.0f}/s, against {rate:.0f} acks/s)")
 
 
 def main() -> None:
