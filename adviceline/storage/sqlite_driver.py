@@ -12,7 +12,8 @@ the event loop's own thread instead: it costs a fraction of a millisecond there,
 the driver's thread waits for a turn of the event loop, which under load is several
 milliseconds, and a transaction holding the write lock made every writer wait for each of its
 turns. BEGIN IMMEDIATE (it may wait for another process's write lock) and COMMIT (fsync)
-always go to the driver's thread; ROLLBACK never does (see OneTripConnection.rollback).
+always go to the driver's thread; ROLLBACK only when a statement of its connection is still
+running there (see OneTripConnection.rollback).
 
 Built on SQLAlchemy's aiosqlite adapter (its cursor's `_execute_async`, the connection's
 `_cursor_cls`) and aiosqlite's `Connection._execute`; tests/adviceline/test_storage.py checks
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -52,6 +53,24 @@ def _run(connection: aiosqlite.Connection, operation: str, parameters: Any,
         return description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+
+
+class _Trips:
+    """Statements handed to the driver's thread, and those it has finished: each counter is
+    written by one thread only, so a difference means one is still running there."""
+    __slots__ = ("done", "sent")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.done = 0
+
+
+def _run_counted(trips: _Trips, connection: aiosqlite.Connection, operation: str,
+                 parameters: Any, many: bool) -> _Outcome:
+    try:
+        return _run(connection, operation, parameters, many)
+    finally:
+        trips.done += 1
 
 
 class _NoCursor:
@@ -102,7 +121,10 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             if self.short:
                 outcome = _run(connection, operation, parameters, many)
             else:
-                outcome = await connection._execute(_run, connection, operation, parameters, many)
+                trips: _Trips = cast(OneTripConnection, self._adapt_connection).trips
+                trips.sent += 1
+                outcome = await connection._execute(_run_counted, trips, connection, operation,
+                                                    parameters, many)
             description, rowcount, lastrowid, rows = outcome
             self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
             self._rows = collections.deque(rows or ())
@@ -115,13 +137,23 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("trips",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.trips = _Trips()
 
     def rollback(self) -> None:
         # On this thread: in WAL mode a rollback only forgets the transaction's pages (no I/O),
         # and every read session ends with one; a trip to the driver's thread would keep its
-        # pooled connection out for a turn of the loop (and a writer waiting for it).
+        # pooled connection out for a turn of the loop (and a writer waiting for it). Unless a
+        # statement is still running there (its caller was cancelled: a long read, a BEGIN
+        # IMMEDIATE waiting for another process): then this waits behind it in that thread,
+        # not on the loop.
+        if self.trips.sent != self.trips.done:
+            super().rollback()
+            return
         driver = self._connection._connection
         if driver is None:
             return
@@ -140,7 +172,7 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
         kw["check_same_thread"] = False
         connection = aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True   # as SQLAlchemy's own adapter does
-        return OneTripConnection(self, await_(connection))  # type: ignore[arg-type]
+        return OneTripConnection(self, await_(connection))
 
 
 def one_trip_dbapi() -> OneTripDbapi:

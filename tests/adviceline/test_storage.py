@@ -138,3 +138,38 @@ async def test_sqlite_short_statements_run_on_the_event_loops_thread(sqlite_url:
                 "SELECT count(*) FROM service_settings WHERE name = 'k'")) == 0
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_a_rollback_waits_in_the_drivers_thread_for_a_statement_still_there(
+        sqlite_url: str) -> None:
+    # A rollback usually runs on the loop's thread; with a statement of the connection still
+    # running in the driver's thread (its caller was cancelled) it must queue behind it there,
+    # not block the event loop on SQLite's connection mutex.
+    engine = create_engine(sqlite_url)
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> int:
+        started.set()
+        release.wait(10)
+        return 1
+
+    safety_net = threading.Timer(5, release.set)   # only if the loop were blocked (the bug)
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.create_function("hold", 0, hold)
+            statement = asyncio.create_task(connection.exec_driver_sql("SELECT hold()"))
+            assert await asyncio.to_thread(started.wait, 5)   # the statement is in the thread
+            safety_net.start()
+            rollback = asyncio.create_task(
+                connection.run_sync(lambda sync: sync.connection.dbapi_connection.rollback()))
+            for _ in range(3):
+                await asyncio.sleep(0)
+            assert not rollback.done()   # waiting in the driver's thread; the loop runs on
+            release.set()
+            await statement
+            await rollback
+    finally:
+        release.set()
+        safety_net.cancel()
+        await engine.dispose()
