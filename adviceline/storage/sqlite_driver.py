@@ -118,10 +118,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             connection: Any = self._connection   # aiosqlite.Connection
-            if self.short:
+            trips: _Trips = cast(OneTripConnection, self._adapt_connection).trips
+            # Never beside a statement still running in the driver's thread (see rollback).
+            if self.short and trips.sent == trips.done:
                 outcome = _run(connection, operation, parameters, many)
             else:
-                trips: _Trips = cast(OneTripConnection, self._adapt_connection).trips
                 trips.sent += 1
                 outcome = await connection._execute(_run_counted, trips, connection, operation,
                                                     parameters, many)
