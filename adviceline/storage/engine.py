@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.ext.asyncio.session import _AsyncSessionContextManager
 
-from adviceline.storage.sqlite_driver import one_trip_dbapi
+from adviceline.storage.sqlite_driver import OneTripCursor, one_trip_dbapi
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Several service processes may start at once against one PostgreSQL; one migrates at a time.
@@ -85,7 +85,10 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def before_cursor_execute(_connection: Connection, cursor: Any, _statement: str,
                               _parameters: Any, context: Any, _executemany: bool) -> None:
-        if context is not None and context.execution_options.get(SHORT, False):
+        # Only the one-trip cursor runs on this thread; a server-side cursor (a stream,
+        # yield_per) has no such attribute and stays on aiosqlite's own road.
+        if isinstance(cursor, OneTripCursor) and context is not None and \
+                context.execution_options.get(SHORT, False):
             cursor.short = True
 
 

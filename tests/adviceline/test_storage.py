@@ -140,6 +140,20 @@ async def test_sqlite_short_statements_run_on_the_event_loops_thread(sqlite_url:
         await engine.dispose()
 
 
+async def test_sqlite_a_short_session_can_stream(sqlite_url: str) -> None:
+    # A server-side cursor is not the one-trip cursor: a short session's stream runs through
+    # aiosqlite as before instead of failing on the short mark.
+    engine = create_engine(sqlite_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    try:
+        async with sessions.short() as reader:
+            result = await reader.stream(text("SELECT 1 UNION ALL SELECT 2"))
+            assert [row[0] for row in await result.all()] == [1, 2]
+    finally:
+        await engine.dispose()
+
+
 async def test_sqlite_a_rollback_waits_in_the_drivers_thread_for_a_statement_still_there(
         sqlite_url: str) -> None:
     # A rollback usually runs on the loop's thread; with a statement of the connection still
