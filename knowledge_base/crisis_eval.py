@@ -158,8 +158,12 @@ class Trainer:
         return deduplicated(messages + self.background)
 
     def weight(self, message: LabelledMessage) -> float:
-        if message.writer in BACKGROUND and not message.crisis:
+        if message.crisis:
+            return 1.0
+        if message.writer in BACKGROUND:
             return self.settings.background_weight
+        if message.writer in self.writers:
+            return self.settings.hard_negative_weight
         return 1.0
 
     def model_without(self, left_out: Iterable[str]) -> CrisisModel:

@@ -169,6 +169,26 @@ def test_question_writers_ordinary_questions_are_background_negatives(tmp_path: 
     assert Trainer({}, questions).weight(questions[0]) == 1.0  # full weight, not background's
 
 
+def test_a_writers_hard_negatives_weigh_more_than_the_background_and_crises_weigh_one() -> None:
+    writers = {"a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4])}
+    background = [LabelledMessage("hoe leer ik mijn kind fietsen", False, None, "direct",
+                                  "knowledge_base"),
+                  LabelledMessage("mijn zoon wil niet slapen", False, None, "direct", QUESTIONS)]
+    settings = TrainingSettings(min_documents=1, hard_negative_weight=2.5, background_weight=0.3)
+    trainer = Trainer(writers, background, settings)
+    crisis = next(m for m in writers["a"] if m.crisis)
+    negative = next(m for m in writers["a"] if not m.crisis)
+    assert trainer.weight(crisis) == 1.0
+    assert trainer.weight(negative) == 2.5
+    assert trainer.weight(background[0]) == 0.3
+    assert trainer.weight(background[1]) == 1.0   # a question writer's question: plain weight
+    # the weight moves the model: a hard negative weighed more scores lower
+    light = Trainer(writers, [], TrainingSettings(min_documents=1, hard_negative_weight=1.0))
+    heavy = Trainer(writers, [], TrainingSettings(min_documents=1, hard_negative_weight=4.0))
+    assert (heavy.model_without(()).score(negative.text).score
+            < light.model_without(()).score(negative.text).score)
+
+
 def test_ordinary_alarms_leave_each_question_writer_out_of_the_model() -> None:
     writers = {"a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4]),
                "b": _writer("b", TOY_CRISIS["child_in_danger"], TOY_OTHERS[4:])}
