@@ -183,10 +183,17 @@ def _parser() -> argparse.ArgumentParser:
                               help="model file (default: knowledge_base/crisis_model.npz)")
     train_crisis.set_defaults(run=_kb_train_crisis)
     train_topics = kb.add_parser(
-        "train-topics", help="train the matcher's topic classifier on the entries and save it")
+        "train-topics", help="train the matcher's topic classifier on the entries and the "
+                             "training question writers and save it")
     _config_options(train_topics, database=False)
     train_topics.add_argument("--out", type=Path, default=None,
                               help="weights file (default: knowledge_base/topic_classifier.npz)")
+    train_topics.add_argument("--devset", type=Path,
+                              help="the dev set, whose labelled questions it also learns from")
+    train_topics.add_argument("--tuning", type=Path,
+                              help="folder of the training question writers, whose labelled "
+                                   "questions it also learns from (default: "
+                                   "knowledge_base/devset/writers; never the held-out writers)")
     train_topics.set_defaults(run=_kb_train_topics)
     export = kb.add_parser(
         "export-labels", help="write the advisers' crisis marks as a corpus file (JSON lines)")
@@ -567,7 +574,8 @@ def _print_leave_one_writer_out(writers: Mapping[str, list[Scored]],
     if len(writers) < 3:
         print("Leave one writer out needs the dev set and at least two tuning writers.")
         return
-    print("Training writers, each left out in turn (answer thresholds chosen as by "
+    print("Training writers, each left out in turn (scored with a topic classifier that learnt "
+          "from the other training writers only; answer thresholds chosen as by "
           "--choose-thresholds on the other training writers, measured on the one left out; "
           "top-1 does not depend on them; quote the worst):")
     rows = leave_one_writer_out(writers)
@@ -589,6 +597,7 @@ def _print_leave_one_writer_out(writers: Mapping[str, list[Scored]],
 
 def _kb_eval(args: argparse.Namespace) -> int:
     from knowledge_base import Matcher, load_knowledge_base
+    from knowledge_base.cross_fit import score_left_out
     from knowledge_base.evaluate import (
         DEFAULT_HELDOUT,
         DEFAULT_TUNING,
@@ -596,7 +605,6 @@ def _kb_eval(args: argparse.Namespace) -> int:
         read_devset,
         worst_of,
     )
-    from knowledge_base.thresholds import score_questions
 
     config = _config(args)
     kb = load_knowledge_base(config.entries_dir, config.topics_file)
@@ -607,18 +615,20 @@ def _kb_eval(args: argparse.Namespace) -> int:
     print(dev_report.format())
     tuning_dir = args.tuning or DEFAULT_TUNING
     tuning = sorted(tuning_dir.glob("*.jsonl"))
-    top1 = {"dev set": dev_report.top1_accuracy}
     if tuning:
         print()
         print("Tuning writers (read and tuned on like the development set: training figures, "
               "not a measure of generalisation):")
         for path in tuning:
             report = evaluate(matcher, path)
-            top1[path.stem] = report.top1_accuracy
             print(f"  {path.stem:<12} tuning    {report.summary()}")
-    training = {"dev set": score_questions(matcher, read_devset(devset))}
-    training.update({p.stem: score_questions(matcher, read_devset(p)) for p in tuning})
-    _print_leave_one_writer_out(training, top1)
+    # The shipped topic classifier learnt from these writers: each is scored again by one that
+    # learnt from the others only, and thresholds are chosen on those scores.
+    left_out = score_left_out(
+        matcher, {"dev set": read_devset(devset), **{p.stem: read_devset(p) for p in tuning}},
+        progress=lambda line: print(f"  ... {line}", file=sys.stderr))
+    training = {name: scores.scored for name, scores in left_out.items()}
+    _print_leave_one_writer_out(training, {name: s.top1 for name, s in left_out.items()})
     if args.choose_thresholds:
         _print_threshold_choice(training, matcher)
     heldout_dir = args.questions or DEFAULT_HELDOUT
@@ -705,15 +715,27 @@ class _NoCrisisCheck:
 
 def _kb_train_topics(args: argparse.Namespace) -> int:
     from knowledge_base import load_knowledge_base
+    from knowledge_base.cross_fit import read_training_questions
+    from knowledge_base.evaluate import DEFAULT_TUNING
     from knowledge_base.index import TermIndex
-    from knowledge_base.topic_classifier import DEFAULT_CLASSIFIER_FILE, TopicClassifier
+    from knowledge_base.topic_classifier import (
+        DEFAULT_CLASSIFIER_FILE,
+        TopicClassifier,
+        question_examples,
+    )
 
     config = _config(args)
     kb = load_knowledge_base(config.entries_dir, config.topics_file)
-    classifier = TopicClassifier(kb, TermIndex(kb), stored=None)
+    index = TermIndex(kb)
+    tuning_dir = args.tuning or DEFAULT_TUNING
+    questions = read_training_questions(args.devset or config.devset,
+                                        sorted(tuning_dir.glob("*.jsonl")))
+    classifier = TopicClassifier(kb, index, stored=None,
+                                 questions=question_examples(questions, kb, index))
     out = args.out or DEFAULT_CLASSIFIER_FILE
     classifier.save(out)
-    print(f"topic classifier: {len(kb.entries)} entries, {len(kb.topics)} topics -> {out}")
+    print(f"topic classifier: {len(kb.entries)} entries, {len(kb.topics)} topics, "
+          f"{classifier.questions} labelled questions of the training writers -> {out}")
     return 0
 
 

@@ -10,6 +10,7 @@ out-of-scope questions score low.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -33,9 +34,9 @@ class MatcherSettings:
     # The answer decision reads the full scores (a strong match can pass 100): answer when the
     # best entry's full score is at least answer_threshold and it leads the best entry of any
     # other topic by answer_margin.
-    answer_threshold: float = 87.0
+    answer_threshold: float = 70.0
     suggest_threshold: float = 30.0  # shown score (0..100) at/above which we suggest
-    answer_margin: float = 23.0
+    answer_margin: float = 0.0
     max_suggestions: int = 3
     min_answer_terms: int = 2  # a one-word message ("test", "slapen") is never answered at once
     unknown_word_weight: float = 2.0  # weight of a word no entry knows (idf runs 0.1-4.6)
@@ -50,11 +51,14 @@ class MatcherSettings:
     # Logistic-regression probability of the entry's topic (0..1, scaled), times the share of the
     # question's weight the knowledge base knows to this power: a question mostly about things
     # the entries never mention gets little from a classifier that must pick some topic.
-    classifier_weight: float = 0.3
+    classifier_weight: float = 0.5
     classifier_coverage_power: float = 2.0
-    # Answer at once only when the topic classifier's own first topic is the best entry's topic;
-    # otherwise suggest (two signals that disagree on the topic are a close call).
+    # Answer at once only when the topic classifier's own first topic is the best entry's topic,
+    # with at least classifier_min_belief of its probability (above 0.5, that topic also
+    # outweighs its class of out-of-scope questions); otherwise suggest (two signals that
+    # disagree on the topic are a close call, and so is a classifier in doubt).
     classifier_must_agree: bool = True
+    classifier_min_belief: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,11 @@ class Matcher:
     """Matches questions against one knowledge base snapshot; build once, call decide() often."""
 
     def __init__(self, kb: KnowledgeBase, settings: MatcherSettings | None = None,
-                 crisis: CrisisDetecting | None = None) -> None:
+                 crisis: CrisisDetecting | None = None,
+                 classifier: TopicClassifier | None = None) -> None:
+        """`classifier`: a topic classifier built for `kb` (default: the stored weights, or
+        trained on `kb`'s texts when they no longer fit); `kb eval` passes one that never
+        learnt from the writer it measures."""
         self.kb = kb
         self.crisis = crisis or load_detector()
         self.settings = settings or MatcherSettings()
@@ -109,7 +117,8 @@ class Matcher:
         self._ngrams = TopicNgrams(kb, self.index)
         self._topic_model = TopicModel(self.index)
         self._classifier = (
-            TopicClassifier(kb, self.index) if self.settings.classifier_weight else None
+            (classifier or TopicClassifier(kb, self.index))
+            if self.settings.classifier_weight else None
         )
         self._entry_ages = {
             age: np.array([age in kb.entries[e].ages for e in self.index.entry_ids], dtype=bool)
@@ -120,6 +129,24 @@ class Matcher:
         self._topic_of_entry = np.array(
             [self._topic_number[t] for t in self.index.entry_topics], dtype=np.intp
         )
+
+    def with_settings(self, settings: MatcherSettings) -> Matcher:
+        """This matcher (index, models and topic classifier shared) deciding with `settings`."""
+        twin = copy.copy(self)
+        twin.settings = settings
+        if _evidence_weights(settings) != _evidence_weights(self.settings):
+            twin._evidence = _EvidenceMatrix(self.index, settings)
+        if not settings.classifier_weight:
+            twin._classifier = None
+        elif twin._classifier is None:
+            twin._classifier = TopicClassifier(self.kb, self.index)
+        return twin
+
+    def with_classifier(self, classifier: TopicClassifier) -> Matcher:
+        """This matcher with another topic classifier (built for the same knowledge base)."""
+        twin = copy.copy(self)
+        twin._classifier = classifier if self.settings.classifier_weight else None
+        return twin
 
     def decide(self, text: str, context: str | None = None) -> Decision:
         """Crisis detection first (with the parent's previous message as `context`), then
@@ -187,13 +214,16 @@ class Matcher:
         return strength, strength - float(scores[self._entry_number[runner_up.entry]])
 
     def _classifier_agrees(self, topic_belief: np.ndarray | None, best: Candidate) -> bool:
-        """Whether the topic classifier ranks the best entry's topic first (true without one).
+        """Whether the topic classifier ranks the best entry's topic first, with at least
+        `classifier_min_belief` (true without a classifier).
 
         Measured leaving each training writer out: fewer wrong answers at once for as many right
         ones (README "Measured")."""
         if topic_belief is None or not self.settings.classifier_must_agree:
             return True
-        return self.index.entry_topics[int(np.argmax(topic_belief))] == best.topic
+        first = int(np.argmax(topic_belief))
+        return (self.index.entry_topics[first] == best.topic
+                and float(topic_belief[first]) >= self.settings.classifier_min_belief)
 
     def _outcome(self, best: Candidate, strength: float, lead: float) -> str:
         settings = self.settings
@@ -310,6 +340,11 @@ class Matcher:
                 evidence[document.entry] -= (
                     self.settings.phrasings_weight * index.idf[term] * (before - after)
                 )
+
+
+def _evidence_weights(settings: MatcherSettings) -> tuple[float, ...]:
+    return (settings.phrasings_weight, settings.phrasing_saturation, settings.answer_weight,
+            settings.topic_weight)
 
 
 class _EvidenceMatrix:

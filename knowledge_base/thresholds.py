@@ -35,6 +35,7 @@ class Scored:
     got_topic: str | None
     score: float  # best entry's full score (a strong match passes 100)
     margin: float  # its full-score lead over the best entry of another topic
+    best_topic: str | None = None  # the topic ranked first, whatever the decision (top-1)
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,16 @@ class Choice:
 
 def score_questions(matcher: Matcher, questions: Sequence[LabelledQuestion]) -> list[Scored]:
     """Every non-crisis question scored once; thresholds are then tried without the matcher."""
-    open_matcher = Matcher(
-        matcher.kb, replace(matcher.settings, answer_threshold=0.0, answer_margin=0.0),
-        crisis=matcher.crisis,
-    )
+    open_matcher = matcher.with_settings(
+        replace(matcher.settings, answer_threshold=0.0, answer_margin=0.0))
     scored: list[Scored] = []
     for question in questions:
         if question.label == "crisis":
             continue
         decision = open_matcher.decide(question.q)
+        best = decision.candidates[0].topic if decision.candidates else None
         scored.append(Scored(question.label, question.topic, decision.outcome == "answer",
-                             decision.topic, decision.strength, decision.lead))
+                             decision.topic, decision.strength, decision.lead, best))
     return scored
 
 

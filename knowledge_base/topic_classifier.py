@@ -1,15 +1,19 @@
-"""A topic classifier learnt from the knowledge base's own texts, never from parents' questions.
+"""A topic classifier learnt from the knowledge base's own texts and the training questions.
 
 Every entry question and phrasing is an example of its topic, and each topic's title and
-description one more. Features are the matcher's terms (lemmas, stems, concepts, ages) and the
-character 3-5-grams of the content words, tf-idf weighted; a multinomial logistic regression
-(scikit-learn, lbfgs) weighs them against each other, which the naive Bayes topic model and the
-4-gram similarity cannot. Scoring needs only numpy.
+description one more; `adviceline kb train-topics` adds the labelled in-scope questions of the
+training question writers (the dev set and `devset/writers/`, never a held-out writer), so the
+classifier also learns how parents put a topic in their own words, and their out-of-scope
+questions as one more class, `OUTSIDE` (a parent's own health, a partner, a pet, a tax form),
+whose probability belongs to no entry. Features are the matcher's
+terms (lemmas, stems, concepts, ages) and the character 3-5-grams of the content words, tf-idf
+weighted; a multinomial logistic regression (scikit-learn, lbfgs) weighs them against each other,
+which the naive Bayes topic model and the 4-gram similarity cannot. Scoring needs only numpy.
 
 Training takes seconds, so the trained weights are stored in `topic_classifier.npz` with a
-fingerprint of the examples they were learnt from; a knowledge base whose examples differ (an
-entry edited, a test's small knowledge base) is trained on when the matcher is built, until
-`adviceline kb train-topics` stores the new weights.
+fingerprint of the knowledge-base examples they were learnt from; a knowledge base whose examples
+differ (an entry edited, a test's small knowledge base) is trained on, from its own texts only,
+when the matcher is built, until `adviceline kb train-topics` stores the new weights.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +32,7 @@ from knowledge_base.model import KnowledgeBase
 
 DEFAULT_CLASSIFIER_FILE = Path(__file__).parent / "topic_classifier.npz"
 GRAM_SIZES = (3, 4, 5)
+OUTSIDE = "(outside the knowledge base)"  # the class of the writers' out-of-scope questions
 MIN_GRAM_EXAMPLES = 2  # a character gram in fewer examples is noise
 REGULARISATION_C = 10.0
 FEATURE_VERSION = 1  # change when the features change: stored weights then no longer fit
@@ -54,6 +60,19 @@ def _examples(kb: KnowledgeBase, index: TermIndex) -> list[tuple[str, Analysis]]
     return examples
 
 
+def question_examples(questions: Iterable[tuple[str, str]], kb: KnowledgeBase,
+                      index: TermIndex) -> list[tuple[str, Analysis]]:
+    """Labelled questions `(topic or OUTSIDE, text)` as examples (a topic the knowledge base
+    lacks: left out)."""
+    return [(topic, index.analyse(text)) for topic, text in questions
+            if topic in kb.topics or topic == OUTSIDE]
+
+
+def questions_fingerprint(questions: list[tuple[str, Analysis]]) -> str:
+    """What the stored weights record of the labelled questions they learnt from."""
+    return _fingerprint(questions)
+
+
 def _fingerprint(examples: list[tuple[str, Analysis]]) -> str:
     digest = hashlib.sha256(f"{FEATURE_VERSION} {GRAM_SIZES} {REGULARISATION_C}".encode())
     for label, analysis in examples:
@@ -65,14 +84,26 @@ class TopicClassifier:
     """P(topic | question) from the learnt weights; build once per knowledge base."""
 
     def __init__(self, kb: KnowledgeBase, index: TermIndex,
-                 stored: Path | None = DEFAULT_CLASSIFIER_FILE) -> None:
+                 stored: Path | None = DEFAULT_CLASSIFIER_FILE,
+                 questions: Sequence[tuple[str, Analysis]] | None = None) -> None:
+        """Stored weights when they fit `kb`'s examples, else trained here; `questions`
+        (labelled question analyses, `question_examples`) are learnt from as well and then
+        always trained on (the stored weights' questions may differ)."""
         examples = _examples(kb, index)
         self.fingerprint = _fingerprint(examples)
-        weights = _load(stored, self.fingerprint) if stored is not None else None
+        weights = None
+        if stored is not None and questions is None:
+            weights = _load(stored, self.fingerprint)
         if weights is None:
-            weights = _train(examples, self.fingerprint)
+            weights = _train([*examples, *(questions or ())], self.fingerprint,
+                             questions=list(questions or ()))
         self._weights = weights
         self.trained_here = weights.get("trained_here") is not None
+        # how many labelled questions it learnt from besides the knowledge base (0: none), and
+        # their fingerprint (`questions_fingerprint`), so a test can tell stale shipped weights
+        self.questions = int(weights["questions"]) if "questions" in weights else 0
+        self.questions_fingerprint = (str(weights["questions_fingerprint"])
+                                      if "questions_fingerprint" in weights else "")
         classes = [str(c) for c in weights["classes"]]
         self._term_column = {str(t): n for n, t in enumerate(weights["terms"])}
         offset = len(self._term_column)
@@ -91,7 +122,8 @@ class TopicClassifier:
             np.savez_compressed(handle, allow_pickle=False, **stored)
 
     def posterior(self, analysis: Analysis) -> np.ndarray:
-        """P(topic | question), spread over entries (each entry gets its topic's probability)."""
+        """P(topic | question), spread over entries (each entry gets its topic's probability;
+        what the OUTSIDE class takes goes to none)."""
         columns, values = _features(analysis, self._term_column, self._gram_column, self._idf)
         logits = self._intercept.copy()
         if columns.size:
@@ -122,7 +154,11 @@ def _features(analysis: Analysis, term_column: dict[str, int], gram_column: dict
     return np.array(all_columns, dtype=np.intp), np.array(all_values)
 
 
-def _train(examples: list[tuple[str, Analysis]], fingerprint: str) -> dict[str, np.ndarray]:
+def _train(examples: list[tuple[str, Analysis]], fingerprint: str,
+           questions: list[tuple[str, Analysis]] | None = None) -> dict[str, np.ndarray]:
+    """Weights for the examples; `fingerprint` is of the knowledge-base examples alone, and
+    how many of the examples are labelled `questions`, and their fingerprint, are stored
+    beside it."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -170,6 +206,8 @@ def _train(examples: list[tuple[str, Analysis]], fingerprint: str) -> dict[str, 
         "idf": idf,
         "coef": coef,
         "intercept": intercept,
+        "questions": np.array(len(questions or ())),
+        "questions_fingerprint": np.array(questions_fingerprint(questions or [])),
         "trained_here": np.array(True),
     }
 

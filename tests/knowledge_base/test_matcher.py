@@ -51,12 +51,19 @@ def test_out_of_scope_questions_are_not_answered(real_matcher: Matcher) -> None:
         assert real_matcher.decide(text).outcome != "answer", text
 
 
-def test_a_question_on_two_topics_gets_suggestions(real_matcher: Matcher) -> None:
-    decision = real_matcher.decide("mijn peuter wil niet eten en niet slapen")
-    assert decision.outcome == "suggest"
+def test_a_question_on_two_topics_is_answered_at_once_only_when_the_classifier_is_sure(
+    real_matcher: Matcher,
+) -> None:
+    text = "mijn peuter wil niet eten en niet slapen"
+    decision = real_matcher.decide(text)
     assert decision.runner_up is not None
     assert {decision.topic, decision.runner_up.topic} == {"eten", "slapen-kind"}
     assert decision.candidates[0].topic == decision.topic
+    # The topic classifier decides whether one topic clearly leads; in doubt, suggestions.
+    doubtful = Matcher(real_matcher.kb, replace(real_matcher.settings, classifier_min_belief=0.999),
+                       crisis=real_matcher.crisis)
+    held = doubtful.decide(text)
+    assert held.outcome == "suggest" and held.topic == decision.topic
 
 
 def test_crisis_comes_before_matching(real_matcher: Matcher) -> None:
