@@ -52,9 +52,9 @@ class GroupCommit:
                 async with self._sessions.begin(urgent=True, short=True) as session:
                     # Taken once the write lock is ours: whatever arrived meanwhile comes along.
                     group, self._pending = self._pending, []
-                    # Three statements for the whole group, not two per message: each is a
-                    # trip to the driver's thread and a turn of a busy event loop, all with
-                    # the write lock held.
+                    # Three statements for the whole group, not two per message, all with the
+                    # write lock held (short: they run on the loop's thread, see
+                    # sqlite_driver).
                     seqs = await repo.append_parent_messages(
                         session, [(pending.conversation_id, pending.body, pending.client_id)
                                   for pending in group], self._clock.now())
