@@ -43,9 +43,30 @@ def _bucket(gram: str) -> int:
     return zlib.crc32(gram.encode()) & _MASK
 
 
+# CRC-32 carries on from a running value, so the bucket of a feature's prefix and a slice of the
+# word, crc32(slice, crc32(prefix)), is that of the whole gram without building it as a string.
+_WORD, _STEM, _CHARACTERS = zlib.crc32(b"w "), zlib.crc32(b"s "), zlib.crc32(b"c")
+_PAIR, _ACROSS = zlib.crc32(b"b "), zlib.crc32(b"x")
+
+
 @lru_cache(maxsize=200_000)
 def _word_features(token: str) -> tuple[int, ...]:
     """The word, its stem and its character 3-5-grams (cached: words repeat)."""
+    if not token.isascii():  # a byte slice would cut a character in two
+        return _plain_word_features(token)
+    crc32 = zlib.crc32
+    buckets = [crc32(token.encode(), _WORD) & _MASK]
+    if len(token) > 3:
+        buckets.append(crc32(snowball_stem(token, "nl").encode(), _STEM) & _MASK)
+    padded = b"<" + token.encode() + b">"
+    for size in (3, 4, 5):
+        buckets.extend([crc32(padded[start:start + size], _CHARACTERS) & _MASK
+                        for start in range(0, len(padded) - size + 1)])
+    return tuple(buckets)
+
+
+def _plain_word_features(token: str) -> tuple[int, ...]:
+    """`_word_features` gram by gram (any text; the reference its fast path is tested against)."""
     grams = ["w " + token]
     if len(token) > 3:
         grams.append("s " + snowball_stem(token, "nl"))
@@ -57,8 +78,29 @@ def _word_features(token: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=200_000)
+def _token_features(previous: str, token: str) -> tuple[int, ...]:
+    """A word's features and those of the pair it ends (one cache look-up per word)."""
+    return _word_features(token) + _pair_features(previous, token)
+
+
 def _pair_features(first: str, second: str) -> tuple[int, ...]:
     """The word pair and its character 6- and 8-grams across the space between the two."""
+    if not (first.isascii() and second.isascii()):
+        return _plain_pair_features(first, second)
+    crc32 = zlib.crc32
+    joined = b" " + first.encode() + b" " + second.encode() + b" "
+    middle = len(first) + 1
+    buckets = [crc32(joined[1:-1], _PAIR) & _MASK]
+    for size in (6, 8):
+        first_start = max(0, middle - size + 2)
+        last_start = min(middle - 1, len(joined) - size)
+        buckets.extend([crc32(joined[start:start + size], _ACROSS) & _MASK
+                        for start in range(first_start, last_start + 1)])
+    return tuple(buckets)
+
+
+def _plain_pair_features(first: str, second: str) -> tuple[int, ...]:
+    """`_pair_features` gram by gram (any text; the reference its fast path is tested against)."""
     joined = " " + first + " " + second + " "
     middle = len(first) + 1
     grams = ["b " + first + " " + second]
@@ -77,8 +119,7 @@ def features(text: str, tokens: Sequence[str] | None = None) -> list[int]:
     buckets: list[int] = []
     previous = "^"
     for token in tokens:
-        buckets.extend(_word_features(token))
-        buckets.extend(_pair_features(previous, token))
+        buckets.extend(_token_features(previous, token))
         previous = token
     buckets.extend(_pair_features(previous, "$"))
     return buckets
@@ -123,6 +164,11 @@ class CrisisModel:
     meta: dict[str, object] = field(default_factory=dict)
     guard_threshold: float | None = None
     _transposed: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Laid out bucket-major when the model is made (loaded or trained), not on the first
+        # message scored: copying the weights takes ~20 ms, a parent's whole question budget.
+        _ = self._by_bucket
 
     def vector(self, text: str, tokens: Sequence[str] | None = None
                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:

@@ -167,6 +167,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Every rule's pattern in one search: most messages match none of them, and then no rule fires.
+# (One pass over the message instead of one per rule; which rule fires is still decided below.)
+_ANY_PATTERN = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES))
+
+
 @dataclass(frozen=True)
 class RuleHit:
     name: str
@@ -178,6 +183,8 @@ def rule_hit(text: str, tokens: Sequence[str] | None = None) -> RuleHit | None:
     """The strongest rule that fires (crisis before concern), or None. `tokens`: the message's
     `normalise.words`, if the caller has them already."""
     prepared = " ".join(words(text[:20_000]) if tokens is None else tokens)
+    if _ANY_PATTERN.search(prepared) is None:
+        return None
     for rule in RULES:
         if (rule.pattern.search(prepared) and (rule.also is None or rule.also.search(prepared))
                 and not (rule.unless and rule.unless.search(prepared))):

@@ -371,12 +371,14 @@ class _EvidenceMatrix:
         }
 
     def total(self, terms: list[str]) -> np.ndarray:
-        result = np.zeros(self._entries)
-        for term in terms:
-            column = self._columns.get(term)
-            if column is not None:
-                result[column[0]] += column[1]
-        return result
+        columns = [column for column in map(self._columns.get, terms) if column is not None]
+        if not columns:
+            return np.zeros(self._entries)
+        # bincount adds in the order given, term after term: the same floats as adding each
+        # term's column in turn
+        return np.bincount(np.concatenate([entries for entries, _ in columns]),
+                           np.concatenate([values for _, values in columns]),
+                           minlength=self._entries)
 
 
 class _PhrasingMatrix:
@@ -392,11 +394,19 @@ class _PhrasingMatrix:
         }
 
     def best(self, terms: list[str], total: float, exclude_document: int | None) -> np.ndarray:
-        matched = np.zeros(len(self._document_entry))
-        for term in terms:
-            # Near-universal terms ("kind") barely move a score but touch most phrasings.
-            if self._idf[term] >= MIN_PHRASING_IDF and term in self._postings:
-                matched[self._postings[term]] += self._idf[term]
+        # Near-universal terms ("kind") barely move a score but touch most phrasings.
+        used = [term for term in terms
+                if self._idf[term] >= MIN_PHRASING_IDF and term in self._postings]
+        if used:
+            # in the order of the terms, as adding each term's postings in turn would
+            postings = [self._postings[term] for term in used]
+            matched: np.ndarray = np.bincount(
+                np.concatenate(postings),
+                np.repeat([self._idf[term] for term in used], [len(p) for p in postings]),
+                minlength=len(self._document_entry),
+            )
+        else:
+            matched = np.zeros(len(self._document_entry))
         if exclude_document is not None:
             matched[exclude_document] = 0.0
         hit = np.flatnonzero(matched)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -20,15 +20,37 @@ from knowledge_base.normalise import is_stop_word, words
 
 GRAM = 4
 ANSWER_SHARE = 0.2  # an answer's 4-grams count this much against a phrasing's
+_WORD_CACHE_SIZE = 100_000
+# 1 + log(count) for the counts a question has, computed once with math.log: the same floats as
+# computing each in the loop (numpy's own log may differ in the last bit).
+_DAMPED = np.array([0.0] + [1.0 + math.log(count) for count in range(1, 4_096)])
+
+
+def damped(counts: Collection[int]) -> np.ndarray:
+    """1 + log(count) of each count (a count of 0 gives 0)."""
+    array = np.fromiter(counts, dtype=np.intp, count=len(counts))
+    if array.size and int(array.max()) >= len(_DAMPED):
+        return np.array([1.0 + math.log(c) if c else 0.0 for c in counts])
+    damped_counts: np.ndarray = _DAMPED[array]
+    return damped_counts
+
+
+def running_sum(values: np.ndarray) -> float:
+    """values[0] + values[1] + ... added in order, as a Python loop adds them (np.sum adds
+    pairwise, so its last bit can differ)."""
+    return float(np.cumsum(values)[-1]) if values.size else 0.0
 
 
 def grams(content_words: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for word in content_words:
-        padded = f"<{word}>"
-        for start in range(max(1, len(padded) - GRAM + 1)):
-            counts[padded[start : start + GRAM]] += 1
+        counts.update(_word_grams(word))
     return counts
+
+
+def _word_grams(word: str) -> list[str]:
+    padded = f"<{word}>"
+    return [padded[start : start + GRAM] for start in range(max(1, len(padded) - GRAM + 1))]
 
 
 def _content_words(text: str) -> list[str]:
@@ -63,25 +85,42 @@ class TopicNgrams:
             for gram, value in vector.items():
                 columns[gram][0].append(topic_row[topic])
                 columns[gram][1].append(value / norm)
-        self._columns = {
-            gram: (np.array(rows, dtype=np.intp), np.array(values))
-            for gram, (rows, values) in columns.items()
+        # Every gram that carries weight (idf > 0) gets a number; its row holds its weight in
+        # each topic's unit vector (zero where the topic lacks it, or has it only in answers).
+        self._gram_number = {
+            gram: number
+            for number, gram in enumerate(g for g, idf in self._idf.items() if idf > 0)
         }
-        self._topics = len(topics)
+        self._gram_idf = np.array([self._idf[g] for g in self._gram_number])
+        self._topic_weights = np.zeros((len(self._gram_number), len(topics)))
+        for gram, (rows, values) in columns.items():
+            self._topic_weights[self._gram_number[gram], rows] = values
+        self._word_grams: dict[str, tuple[int, ...]] = {}
         self._entry_topic = np.array([topic_row[t] for t in index.entry_topics], dtype=np.intp)
 
     def similarity(self, content_words: Sequence[str]) -> np.ndarray:
         """Cosine of the question's 4-grams with each entry's topic, per entry."""
-        per_topic = np.zeros(self._topics)
-        norm = 0.0
-        for gram, count in grams(content_words).items():
-            weight = (1.0 + math.log(count)) * self._idf.get(gram, 0.0)
-            if weight <= 0.0:
-                continue
-            norm += weight * weight
-            column = self._columns.get(gram)
-            if column is not None:
-                per_topic[column[0]] += weight * column[1]
-        if norm == 0.0:
+        numbers: list[int] = []
+        for word in content_words:
+            numbers.extend(self._grams_of(word))
+        if not numbers:
             return np.zeros(len(self._entry_topic))
-        return per_topic[self._entry_topic] / math.sqrt(norm)
+        counts = Counter(numbers)  # in order of first appearance, as the grams were
+        grams_present = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        weight = damped(counts.values()) * self._gram_idf[grams_present]
+        # Each topic's sum over the grams in their order (a gram the topic lacks adds 0.0):
+        # the same floats as adding gram by gram.
+        per_topic = np.cumsum(self._topic_weights[grams_present] * weight[:, None], axis=0)[-1]
+        norm = running_sum(weight * weight)
+        similarity: np.ndarray = per_topic[self._entry_topic] / math.sqrt(norm)
+        return similarity
+
+    def _grams_of(self, word: str) -> tuple[int, ...]:
+        """The numbers of the word's weighty 4-grams, in order (cached: words repeat)."""
+        found = self._word_grams.get(word)
+        if found is None:
+            found = tuple(self._gram_number[gram] for gram in _word_grams(word)
+                          if gram in self._gram_number)
+            if len(self._word_grams) < _WORD_CACHE_SIZE:
+                self._word_grams[word] = found
+        return found

@@ -15,27 +15,31 @@ import simplemma
 import Stemmer
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
-_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bm'n\b"), " mijn "),
-    (re.compile(r"\bz'n\b"), " zijn "),
-    (re.compile(r"\bd'r\b"), " haar "),
-    (re.compile(r"\bzo'n\b"), " zo een "),
-    (re.compile(r"\b(can|won|ain)'t\b"), r" \1 not "),
-    (re.compile(r"n't\b"), " not "),
-    (re.compile(r"(?<![a-z])'t\b"), " het "),
-    (re.compile(r"(?<![a-z])'n\b"), " een "),
+# Each with the strings one of which it cannot match without: most messages contain none of
+# them, and `in` is much quicker than a regex search that finds nothing.
+_APOSTROPHE = ("'",)
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (re.compile(r"\bm'n\b"), " mijn ", _APOSTROPHE),
+    (re.compile(r"\bz'n\b"), " zijn ", _APOSTROPHE),
+    (re.compile(r"\bd'r\b"), " haar ", _APOSTROPHE),
+    (re.compile(r"\bzo'n\b"), " zo een ", _APOSTROPHE),
+    (re.compile(r"\b(can|won|ain)'t\b"), r" \1 not ", _APOSTROPHE),
+    (re.compile(r"n't\b"), " not ", _APOSTROPHE),
+    (re.compile(r"(?<![a-z])'t\b"), " het ", _APOSTROPHE),
+    (re.compile(r"(?<![a-z])'n\b"), " een ", _APOSTROPHE),
     (
         re.compile(
             r"(?<![a-z])'?s\s+(?=(avonds|nachts|ochtends|morgens|middags|zomers|winters)\b)"
         ),
         " ",
+        ("avonds", "nachts", "ochtends", "morgens", "middags", "zomers", "winters"),
     ),
-    (re.compile(r"'(m|re|ve|ll|d)\b"), " "),
-    (re.compile(r"\btime[- ]?outs?\b"), " timeout "),
-    (re.compile(r"\bsocial[- ]media\b"), " socialmedia "),
-    (re.compile(r"\balleen (?:nog )?maar\b"), " maar "),
-    (re.compile(r"(\d)[,.]5\b"), r"\1 "),
-    (re.compile(r"'"), ""),
+    (re.compile(r"'(m|re|ve|ll|d)\b"), " ", _APOSTROPHE),
+    (re.compile(r"\btime[- ]?outs?\b"), " timeout ", ("time",)),
+    (re.compile(r"\bsocial[- ]media\b"), " socialmedia ", ("social",)),
+    (re.compile(r"\balleen (?:nog )?maar\b"), " maar ", ("alleen",)),
+    (re.compile(r"(\d)[,.]5\b"), r"\1 ", ("5",)),
+    (re.compile(r"'"), "", _APOSTROPHE),
 )
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _WORD = re.compile(r"[a-z]+|\d+")
@@ -196,21 +200,34 @@ _LANGUAGE_MARKERS_EN: frozenset[str] = _word_set(
 
 def fold(text: str) -> str:
     """Lowercase, strip accents (é -> e, ï -> i) and unify apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
+    lowered = text.translate(_APOSTROPHES).lower()
+    if lowered.isascii():  # NFKD leaves ascii as it is, and it has no combining marks
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def words(text: str) -> list[str]:
     """The message as plain ascii words, contractions and sms spellings expanded."""
+    return list(_words(text))
+
+
+# The crisis detector and the matcher's index both read a message's words: the last few
+# messages' words are kept, so a message is split once.
+@lru_cache(maxsize=8)
+def _words(text: str) -> tuple[str, ...]:
     folded = fold(text)
-    for pattern, replacement in _CONTRACTIONS:
-        folded = pattern.sub(replacement, folded)
+    for pattern, replacement, needs in _CONTRACTIONS:
+        if any(needed in folded for needed in needs):
+            folded = pattern.sub(replacement, folded)
+    # a run of three letters lies inside one word: no run in the text, none in its words
+    repeats = _REPEATS.search(folded) is not None
     result: list[str] = []
     for word in _WORD.findall(folded):
-        if _REPEATS.search(word):
+        if repeats and _REPEATS.search(word):
             word = _shorten_repeats(word)
         result.extend(SMS_SPELLINGS.get(word, (word,)))
-    return result
+    return tuple(result)
 
 
 def _shorten_repeats(word: str) -> str:

@@ -29,23 +29,28 @@ import numpy as np
 
 from knowledge_base.index import Analysis, TermIndex
 from knowledge_base.model import KnowledgeBase
+from knowledge_base.ngrams import damped, running_sum
 
 DEFAULT_CLASSIFIER_FILE = Path(__file__).parent / "topic_classifier.npz"
 GRAM_SIZES = (3, 4, 5)
 OUTSIDE = "(outside the knowledge base)"  # the class of the writers' out-of-scope questions
 MIN_GRAM_EXAMPLES = 2  # a character gram in fewer examples is noise
 REGULARISATION_C = 10.0
+_WORD_CACHE_SIZE = 100_000
 FEATURE_VERSION = 1  # change when the features change: stored weights then no longer fit
 
 
 def character_grams(content_words: tuple[str, ...]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for word in content_words:
-        padded = f" {word} "
-        for size in GRAM_SIZES:
-            for start in range(len(padded) - size + 1):
-                counts[padded[start : start + size]] += 1
+        counts.update(_word_grams(word))
     return counts
+
+
+def _word_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[start : start + size]
+            for size in GRAM_SIZES for start in range(len(padded) - size + 1)]
 
 
 def _examples(kb: KnowledgeBase, index: TermIndex) -> list[tuple[str, Analysis]]:
@@ -111,6 +116,7 @@ class TopicClassifier:
         self._idf = weights["idf"]
         self._coef = weights["coef"].astype(np.float32)
         self._intercept = weights["intercept"]
+        self._word_grams: dict[str, tuple[int, ...]] = {}
         class_number = {c: n for n, c in enumerate(classes)}
         self._class_of_entry = np.array(
             [class_number.get(t, -1) for t in index.entry_topics], dtype=np.intp
@@ -124,7 +130,7 @@ class TopicClassifier:
     def posterior(self, analysis: Analysis) -> np.ndarray:
         """P(topic | question), spread over entries (each entry gets its topic's probability;
         what the OUTSIDE class takes goes to none)."""
-        columns, values = _features(analysis, self._term_column, self._gram_column, self._idf)
+        columns, values = self._features(analysis)
         logits = self._intercept.copy()
         if columns.size:
             logits += values @ self._coef[columns]
@@ -135,6 +141,39 @@ class TopicClassifier:
             self._class_of_entry >= 0, probability[self._class_of_entry], 0.0
         )
         return per_entry
+
+    def _features(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
+        """`_features` of the question, with each word's gram columns cached (the same numbers:
+        a question's grams counted in the same order)."""
+        term_column = self._term_column
+        terms = Counter(term_column[t] for t in analysis.terms if t in term_column)
+        grams: list[int] = []
+        for word in analysis.words:
+            grams.extend(self._grams_of(word))
+        term_columns, term_values = _unit_block(terms, self._idf)
+        gram_columns, gram_values = _unit_block(Counter(grams), self._idf)
+        return (np.concatenate([term_columns, gram_columns]),
+                np.concatenate([term_values, gram_values]))
+
+    def _grams_of(self, word: str) -> tuple[int, ...]:
+        """The columns of the word's character grams the classifier knows, in order (cached:
+        words repeat)."""
+        found = self._word_grams.get(word)
+        if found is None:
+            gram_column = self._gram_column
+            found = tuple(gram_column[g] for g in _word_grams(word) if g in gram_column)
+            if len(self._word_grams) < _WORD_CACHE_SIZE:
+                self._word_grams[word] = found
+        return found
+
+
+def _unit_block(counts: Counter[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and damped tf-idf values of one block, scaled to unit length (as `_features`)."""
+    columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+    values = damped(counts.values()) * idf[columns]
+    norm = math.sqrt(running_sum(values * values)) or 1.0
+    unit: np.ndarray = values / norm
+    return columns, unit
 
 
 def _features(analysis: Analysis, term_column: dict[str, int], gram_column: dict[str, int],
