@@ -78,11 +78,6 @@ def _plain_word_features(token: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=200_000)
-def _token_features(previous: str, token: str) -> tuple[int, ...]:
-    """A word's features and those of the pair it ends (one cache look-up per word)."""
-    return _word_features(token) + _pair_features(previous, token)
-
-
 def _pair_features(first: str, second: str) -> tuple[int, ...]:
     """The word pair and its character 6- and 8-grams across the space between the two."""
     if not (first.isascii() and second.isascii()):
@@ -119,7 +114,8 @@ def features(text: str, tokens: Sequence[str] | None = None) -> list[int]:
     buckets: list[int] = []
     previous = "^"
     for token in tokens:
-        buckets.extend(_token_features(previous, token))
+        buckets.extend(_word_features(token))
+        buckets.extend(_pair_features(previous, token))
         previous = token
     buckets.extend(_pair_features(previous, "$"))
     return buckets
