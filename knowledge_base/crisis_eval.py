@@ -164,6 +164,8 @@ class Trainer:
             return self.settings.background_weight
         if message.writer in self.writers:
             return self.settings.hard_negative_weight
+        if message.writer == QUESTIONS:
+            return self.settings.question_weight
         return 1.0
 
     def model_without(self, left_out: Iterable[str]) -> CrisisModel:

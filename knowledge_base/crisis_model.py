@@ -239,6 +239,11 @@ class TrainingSettings:
     # writers in six folds, model alone): at the same 99.5 % caught, concern on hard negatives
     # 5.6 -> 4.3 % mean (10.3 -> 7.6 % worst), 10 -> 20 writers within 5 %, missed crises 48 -> 44
     hard_negative_weight: float = 5.0
+    # weight of a question writer's ordinary question. 5, not 1 (2026-12-07, six folds over 28
+    # crisis writers, each fold's question writers out of the background, at 99.5 % caught):
+    # concern on the left-out question writers' ordinary questions 5.6 -> 3.6 % mean (8.5 -> 7.0 %
+    # worst), in doubt 6.8 -> 5.3 %, missed crises 47 -> 48
+    question_weight: float = 5.0
 
 
 def training_digest(texts: Sequence[str], labels: Sequence[bool],

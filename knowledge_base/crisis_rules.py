@@ -79,6 +79,28 @@ NOT_A_PERSON = _any(
 FOUND_AGAIN = r"(?<!niet )\b(?:gevonden|teruggevonden)\b|(?<!not )(?<!never )\bfound\b"
 HURT = _any("iets aandoe aandoen aan pijn doe schudden schud gooien gooi slaan sla hurt shake "
             "throw hit")
+# Violence against a person, described rather than named: dragged along, thrown or pushed
+# against a wall or down the stairs, grabbed by the throat (a person as the object: a phone
+# thrown against the wall or a child pulling her own hair is not this)
+DRAG = _any("sleept sleepte sleepten gesleept dragged drags dragging")
+BODY_OR_FLOOR = _any("haren haar hair nek neck arm armen arms vloer floor grond ground gang trap "
+                     "stairs")
+PERSON = _any("me mij haar hem her him us ons mama mam mom mum papa dad")
+THROW = _any("gooide gooit duwde duwt smeet smijt drukte drukt threw throws pushed pushes shoved "
+             "shoves slammed slams pinned pins")
+THROWN = _any("geduwd gegooid gesmeten gedrukt pushed thrown shoved slammed pinned")
+AGAINST = (r"(?:tegen de (?:muur|grond|kast)|against the wall|door de kamer|across the room|"
+           r"van de trap|down the stairs|to the (?:floor|ground))")
+ASSAULT = (rf"\b{DRAG} (?:[a-z]+ ){{0,4}}(?:bij|aan|by|over|across|door) (?:[a-z]+ ){{0,2}}"
+           rf"{BODY_OR_FLOOR}\b|"
+           rf"\b(?:bij|aan|by) (?:mijn|m|haar|zijn|de|my|her|his|the) (?:haren|haar|nek|arm) "
+           rf"(?:[a-z]+ ){{0,4}}{DRAG}\b|"
+           rf"\b{THROW} {PERSON} (?:[a-z]+ ){{0,2}}{AGAINST}\b|"
+           rf"\b(?:werd|word|wordt|was|got|been|ben) (?:[a-z]+ ){{0,3}}{AGAINST} {THROWN}\b|"
+           r"\b(?:keel|throat) (?:[a-z]+ ){0,2}(?:dichtgeknepen|dichtgedrukt|dicht geknepen|"
+           r"dichtknijpen|dichtkneep|squeezed)\b|"
+           r"\b(?:kneep|knijpt|greep|grijpt|grabbed|grabs|squeezed|squeezes) (?:[a-z]+ ){0,3}"
+           r"(?:keel|throat)\b")
 
 
 def _c(pattern: str) -> re.Pattern[str]:
@@ -164,6 +186,16 @@ RULES: tuple[Rule, ...] = (
             r"ongewenst aangeraakt|grooming)\b(?! (?:van|maken|gemaakt|of))")),
     Rule("child_hit_by_adult", "concern", "child_abuse",
          _c(rf"\b{HIT} (?:[a-z]+ ){{0,2}}{CHILD}\b")),
+    # added 2026-12-07 for the two crises the FAQ alone would have answered in kb eval's
+    # leave-one-writer-out run (training writers' text); checked against every training hard
+    # negative and ordinary question: no hit
+    Rule("assault_described", "concern", "domestic_violence", _c(ASSAULT)),
+    # "how do I tell my children I may soon not be here any more" from a parent who is not ill
+    Rule("not_here_soon", "concern", "suicide_self_harm",
+         _c(r"\b(?:ik|je|i) (?:[a-z]+ )?er (?:[a-z]+ )?(?:binnenkort|straks|bijna|snel|misschien) "
+            r"(?:[a-z]+ )?niet meer (?:ben|bent|zal zijn|zijn)\b|"
+            r"\b(?:wont|will not|won t|won not) be (?:here|around) "
+            r"(?:much longer|anymore|for long)\b")),
 )
 
 

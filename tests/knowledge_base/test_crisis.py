@@ -125,6 +125,14 @@ def test_rules_are_a_floor_under_the_model() -> None:
     ("ik sta niet meer voor mezelf in als ze weer gaat krijsen", "not_in_control", "crisis"),
     ("ik heb hem door elkaar geschud en nu is hij zo slap", "shaken_baby", "crisis"),
     ("my husband shook the baby and now she is very sleepy", "shaken_baby", "crisis"),
+    ("gisteren sleepte hij haar aan haar arm door de gang", "assault_described", "concern"),
+    ("de kinderen zagen hoe hij mij aan mijn haren naar de deur sleepte", "assault_described",
+     "concern"),
+    ("he shoved her against the wall in front of the kids", "assault_described", "concern"),
+    ("ik werd door hem tegen de muur gedrukt", "assault_described", "concern"),
+    ("hij greep me bij mijn keel", "assault_described", "concern"),
+    ("ik denk dat ik er straks niet meer ben, wie zorgt dan voor ze", "not_here_soon", "concern"),
+    ("I won't be around much longer, how do I prepare my kids", "not_here_soon", "concern"),
 ])
 def test_rules_catch_plain_statements(text: str, rule: str, level: str) -> None:
     hit = rule_hit(text)
@@ -147,6 +155,11 @@ def test_rules_catch_plain_statements(text: str, rule: str, level: str) -> None:
     "ik ga hem morgen iets leuks geven",
     "mijn zoon van 3 reageert niet op zijn naam, kan dat autisme zijn",
     "ze zit rechtop te gillen met open ogen en reageert niet op mij",
+    "mijn dochter trekt aan haar haren als ze zenuwachtig is",
+    "hij smeet zijn telefoon tegen de muur toen zijn team verloor",
+    "mijn zoon sleept zijn knuffel overal mee naartoe",
+    "als ik er morgen niet meer ben mag jij mijn fiets, zei hij tegen zijn broertje",
+    "mijn baby pakt steeds mijn haar en trekt eraan",
 ])
 def test_rules_leave_look_alikes_alone(text: str) -> None:
     assert rule_hit(text) is None
@@ -166,7 +179,9 @@ def test_question_writers_ordinary_questions_are_background_negatives(tmp_path: 
     assert [m.text for m in questions] == ["hij gilt s nachts met open ogen",
                                            "wat kost een parkeervergunning"]
     assert not any(m.crisis for m in questions)
-    assert Trainer({}, questions).weight(questions[0]) == 1.0  # full weight, not background's
+    # a question writer's question weighs like a writer's hard negative, not like the background
+    assert Trainer({}, questions).weight(questions[0]) == TrainingSettings().question_weight
+    assert TrainingSettings().question_weight > TrainingSettings().background_weight
 
 
 def test_a_writers_hard_negatives_weigh_more_than_the_background_and_crises_weigh_one() -> None:
@@ -174,14 +189,15 @@ def test_a_writers_hard_negatives_weigh_more_than_the_background_and_crises_weig
     background = [LabelledMessage("hoe leer ik mijn kind fietsen", False, None, "direct",
                                   "knowledge_base"),
                   LabelledMessage("mijn zoon wil niet slapen", False, None, "direct", QUESTIONS)]
-    settings = TrainingSettings(min_documents=1, hard_negative_weight=2.5, background_weight=0.3)
+    settings = TrainingSettings(min_documents=1, hard_negative_weight=2.5, background_weight=0.3,
+                                question_weight=1.5)
     trainer = Trainer(writers, background, settings)
     crisis = next(m for m in writers["a"] if m.crisis)
     negative = next(m for m in writers["a"] if not m.crisis)
     assert trainer.weight(crisis) == 1.0
     assert trainer.weight(negative) == 2.5
     assert trainer.weight(background[0]) == 0.3
-    assert trainer.weight(background[1]) == 1.0   # a question writer's question: plain weight
+    assert trainer.weight(background[1]) == 1.5   # a question writer's question
     # the weight moves the model: a hard negative weighed more scores lower
     light = Trainer(writers, [], TrainingSettings(min_documents=1, hard_negative_weight=1.0))
     heavy = Trainer(writers, [], TrainingSettings(min_documents=1, hard_negative_weight=4.0))
