@@ -210,11 +210,24 @@ async def add_message(session: AsyncSession, *, conversation_id: str, sender: st
     )
     session.add(message)
     await session.flush()
-    if sender != PARENT and address is not None:
-        session.add(OutboxItem(conversation_id=conversation_id, message_id=message.id, seq=seq,
-                               channel=channel, status="pending", attempts=0,
-                               next_attempt_at=at, created_at=at))
+    if _pushed(sender, address):
+        session.add(OutboxItem(**_outbox_values(conversation_id, message.id, seq, channel, at)))
     return message
+
+
+def _pushed(sender: str, address: str | None) -> bool:
+    """Whether a message is queued in the outbox: one for the parent on a conversation with a
+    channel address (e-mail, Telegram). The web chat has none; a parent's own message is never
+    pushed back. The one rule for `add_message` and `add_reply`."""
+    return sender != PARENT and address is not None
+
+
+def _outbox_values(conversation_id: str, message_id: int, seq: int, channel: str,
+                   at: datetime) -> dict[str, Any]:
+    """A new outbox item, due at once."""
+    return {"conversation_id": conversation_id, "message_id": message_id, "seq": seq,
+            "channel": channel, "status": "pending", "attempts": 0, "next_attempt_at": at,
+            "created_at": at}
 
 
 async def append_parent_message(session: AsyncSession, *, conversation_id: str, body: str,
@@ -309,14 +322,12 @@ async def add_reply(session: AsyncSession, *, conversation_id: str, sender: str,
     values = {"conversation_id": conversation_id, "seq": seq, "sender": sender, "kind": kind,
               "body": body, "client_id": None, "question_id": question_id, "adviser_id": None,
               "actions": actions, "decision": None, "handled": True, "created_at": at}
-    if sender == PARENT or address is None:
+    if not _pushed(sender, address):
         await connection.execute(_ADD_MESSAGE, values)
         return seq
     message_id = (await connection.execute(_ADD_MESSAGE_RETURNING_ID, values)).scalar_one()
-    await connection.execute(_ADD_OUTBOX_ITEM, {
-        "conversation_id": conversation_id, "message_id": message_id, "seq": seq,
-        "channel": channel, "status": "pending", "attempts": 0, "next_attempt_at": at,
-        "created_at": at})
+    await connection.execute(_ADD_OUTBOX_ITEM,
+                             _outbox_values(conversation_id, message_id, seq, channel, at))
     return seq
 
 
