@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -12,24 +13,30 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adviceline.storage.engine import create_engine, migrate, session_factory
+from adviceline.storage.engine import Sessions, create_engine, migrate, session_factory
 from adviceline.storage.sqlite_driver import OneTripCursor
 
 
-async def test_sqlite_readers_do_not_wait_for_a_writer(sqlite_url: str) -> None:
+@pytest.fixture
+async def sqlite_sessions(sqlite_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on a migrated SQLite database of the test's own."""
     engine = create_engine(sqlite_url)
     await migrate(engine)
-    sessions = session_factory(engine)
     try:
-        async with sessions.begin() as writer:
-            await writer.execute(text("UPDATE users SET active = active"))
-            # The writer holds SQLite's write lock; a reader still gets its snapshot at once.
-            async with sessions() as reader:
-                count = await asyncio.wait_for(
-                    reader.scalar(text("SELECT count(*) FROM conversations")), 5)
-            assert count == 0
+        yield session_factory(engine)
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_readers_do_not_wait_for_a_writer(sqlite_sessions: Sessions) -> None:
+    sessions = sqlite_sessions
+    async with sessions.begin() as writer:
+        await writer.execute(text("UPDATE users SET active = active"))
+        # The writer holds SQLite's write lock; a reader still gets its snapshot at once.
+        async with sessions() as reader:
+            count = await asyncio.wait_for(
+                reader.scalar(text("SELECT count(*) FROM conversations")), 5)
+        assert count == 0
 
 
 async def test_sqlite_commits_are_durable_by_default(sqlite_url: str) -> None:
@@ -105,10 +112,9 @@ async def test_sqlite_statements_take_one_trip_and_keep_the_dbapi_behaviour(
         await engine.dispose()
 
 
-async def test_sqlite_short_statements_run_on_the_event_loops_thread(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
-    await migrate(engine)
-    sessions = session_factory(engine)
+async def test_sqlite_short_statements_run_on_the_event_loops_thread(
+        sqlite_sessions: Sessions) -> None:
+    sessions = sqlite_sessions
     loop_thread = threading.get_ident()
 
     async def statement_thread(session: AsyncSession) -> int:
@@ -116,42 +122,33 @@ async def test_sqlite_short_statements_run_on_the_event_loops_thread(sqlite_url:
         await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
         return int(await session.scalar(text("SELECT thread_id()")))
 
-    try:
+    async with sessions.begin(short=True) as writer:
+        assert await statement_thread(writer) == loop_thread
+        await writer.execute(text("UPDATE users SET active = active"))
+    async with sessions.short() as reader:
+        assert await statement_thread(reader) == loop_thread
+    # Everything else, BEGIN IMMEDIATE and COMMIT included, in the driver's thread.
+    async with sessions.begin() as writer:
+        assert await statement_thread(writer) != loop_thread
+    async with sessions() as reader:
+        assert await statement_thread(reader) != loop_thread
+    # A short writer's rollback (on the loop's thread) leaves nothing behind.
+    with pytest.raises(RuntimeError):
         async with sessions.begin(short=True) as writer:
-            assert await statement_thread(writer) == loop_thread
-            await writer.execute(text("UPDATE users SET active = active"))
-        async with sessions.short() as reader:
-            assert await statement_thread(reader) == loop_thread
-        # Everything else, BEGIN IMMEDIATE and COMMIT included, in the driver's thread.
-        async with sessions.begin() as writer:
-            assert await statement_thread(writer) != loop_thread
-        async with sessions() as reader:
-            assert await statement_thread(reader) != loop_thread
-        # A short writer's rollback (on the loop's thread) leaves nothing behind.
-        with pytest.raises(RuntimeError):
-            async with sessions.begin(short=True) as writer:
-                await writer.execute(text(
-                    "INSERT INTO service_settings (name, value) VALUES ('k', 'v')"))
-                raise RuntimeError
-        async with sessions.short() as reader:
-            assert await reader.scalar(text(
-                "SELECT count(*) FROM service_settings WHERE name = 'k'")) == 0
-    finally:
-        await engine.dispose()
+            await writer.execute(text(
+                "INSERT INTO service_settings (name, value) VALUES ('k', 'v')"))
+            raise RuntimeError
+    async with sessions.short() as reader:
+        assert await reader.scalar(text(
+            "SELECT count(*) FROM service_settings WHERE name = 'k'")) == 0
 
 
-async def test_sqlite_a_short_session_can_stream(sqlite_url: str) -> None:
+async def test_sqlite_a_short_session_can_stream(sqlite_sessions: Sessions) -> None:
     # A server-side cursor is not the one-trip cursor: a short session's stream runs through
     # aiosqlite as before instead of failing on the short mark.
-    engine = create_engine(sqlite_url)
-    await migrate(engine)
-    sessions = session_factory(engine)
-    try:
-        async with sessions.short() as reader:
-            result = await reader.stream(text("SELECT 1 UNION ALL SELECT 2"))
-            assert [row[0] for row in await result.all()] == [1, 2]
-    finally:
-        await engine.dispose()
+    async with sqlite_sessions.short() as reader:
+        result = await reader.stream(text("SELECT 1 UNION ALL SELECT 2"))
+        assert [row[0] for row in await result.all()] == [1, 2]
 
 
 async def test_sqlite_a_rollback_waits_in_the_drivers_thread_for_a_statement_still_there(
