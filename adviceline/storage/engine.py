@@ -35,6 +35,13 @@ WRITER = "adviceline_writer"
 # they run on the event loop's thread, not the driver's (see sqlite_driver).
 SHORT = "adviceline_short"
 SQLITE_SYNCHRONOUS = ("full", "normal")
+# What `PRAGMA journal_mode=WAL` may answer: WAL, or "memory" for an in-memory database (one
+# connection, no other process to wait for).
+_SQLITE_JOURNAL_MODES = ("wal", "memory")
+
+
+class SQLiteWithoutWal(RuntimeError):
+    """The SQLite database cannot use write-ahead logging, which the service relies on."""
 
 
 def create_engine(url: str, *, sqlite_synchronous: str = "full") -> AsyncEngine:
@@ -61,6 +68,16 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # SQLite keeps its old journal without a word where WAL is impossible (a filesystem or
+        # VFS without shared memory or locking, such as some network mounts). Then readers wait
+        # for writers, and the short statements run on the event loop's thread could wait in
+        # SQLite's busy handler with the whole service stalled: refuse to start instead.
+        mode = str(cursor.fetchone()[0]).lower()
+        if mode not in _SQLITE_JOURNAL_MODES:
+            cursor.close()
+            raise SQLiteWithoutWal(
+                f"SQLite could not switch this database to WAL (journal_mode stays {mode!r}); "
+                "put the database file on a local filesystem, or use PostgreSQL")
         # FULL: a commit (and so an acknowledgement) survives a power cut; NORMAL may lose the
         # last commits then (never corrupts). README "SQLite durability" has the measured cost.
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adviceline.storage.engine import alembic_config, create_engine
+from adviceline.storage.engine import SQLiteWithoutWal, alembic_config, create_engine
 
 
 class DatabaseUnavailable(Exception):
@@ -107,6 +107,8 @@ async def check_database(url: str, *, timeout: float = 10.0) -> str | None:
                 revision = await connection.run_sync(_revision)
         except (DBAPIError, SQLAlchemyError, OSError) as error:
             raise DatabaseUnavailable(explain(error, url)) from None
+        except SQLiteWithoutWal as error:
+            raise DatabaseUnavailable(f"cannot use the {describe(url)}: {error}") from None
     finally:
         await engine.dispose()
     if revision is None:

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -13,8 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adviceline.storage.engine import Sessions, create_engine, migrate, session_factory
+from adviceline.storage.engine import (
+    Sessions,
+    SQLiteWithoutWal,
+    create_engine,
+    migrate,
+    session_factory,
+)
 from adviceline.storage.sqlite_driver import OneTripCursor
+from adviceline.storage.startup import DatabaseUnavailable, check_database
 
 
 @pytest.fixture
@@ -51,6 +59,28 @@ async def test_sqlite_commits_are_durable_by_default(sqlite_url: str) -> None:
         await engine.dispose()
     with pytest.raises(ValueError, match="sqlite_synchronous"):
         create_engine(sqlite_url, sqlite_synchronous="off")
+
+
+async def test_sqlite_refuses_a_database_that_cannot_use_wal(tmp_path: Path) -> None:
+    # The unix-dotfile VFS has no shared memory: SQLite silently keeps its rollback journal.
+    url = f"sqlite+aiosqlite:///file:{tmp_path / 'no-wal.db'}?vfs=unix-dotfile&uri=true"
+    engine = create_engine(url)
+    try:
+        with pytest.raises(SQLiteWithoutWal, match="WAL"):
+            async with engine.connect():
+                pass
+    finally:
+        await engine.dispose()
+    # At start-up (`adviceline serve`, `doctor`) it is one clear line, not a traceback.
+    with pytest.raises(DatabaseUnavailable, match="could not switch this database to WAL"):
+        await check_database(url)
+    # The same file through the default VFS is fine, and is now in WAL mode.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-wal.db'}")
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("PRAGMA journal_mode")) == "wal"
+    finally:
+        await engine.dispose()
 
 
 async def test_the_migration_closes_a_second_open_question_left_by_the_old_race(
