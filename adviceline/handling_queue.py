@@ -1,5 +1,10 @@
 """Stored parent messages waiting for their handling, handled in groups (SQLite, one writer).
 
+A chat message on SQLite is handled in the transaction that stores it (GroupCommit's
+`after_store`, Pipeline._handle_stored); this queue takes the others: messages from the push
+channels, the rest of a flood's group beyond what is handled with its acks, and a group stored
+again without its handling after that part failed.
+
 Every message that is waiting when a group starts, or arrives while it runs, is handled in the
 same transaction: one commit and one fsync for many, instead of one each; each message still in
 a savepoint of its own, so one that fails does not undo the others (see Pipeline.handle_group).

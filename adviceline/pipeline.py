@@ -16,7 +16,8 @@ import secrets
 import traceback
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,15 @@ class _Known:
         return max(self.questions, key=lambda question: question.opened_seq, default=None)
 
 
+@dataclass
+class _GroupOutcome:
+    """A group's handling so far, in its transaction: what each conversation's messages read
+    (`_Known`), the decisions to announce and the failures to log once it is committed."""
+    known: dict[str, _Known] = field(default_factory=dict)
+    handled: list[tuple[str, Decision]] = field(default_factory=list)
+    failed: list[tuple[str, int]] = field(default_factory=list)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -149,10 +159,14 @@ class Pipeline:
         # Set when a message could not get a task of its own; the retry loop waits on it.
         self.backlog = asyncio.Event()
         one_writer = isinstance(sessions, Sessions) and sessions.one_writer
-        self._group = (GroupCommit(sessions, clock)
+        # On SQLite a chat message is handled in the transaction that stores it, with the
+        # others of its group (one writer: a commit for each would queue them), so its ack
+        # waits for its handling and handling keeps up with storing.
+        self._group = (GroupCommit(sessions, clock, after_store=self._handle_stored)
                        if isinstance(sessions, Sessions) and one_writer else None)
-        # On SQLite handling too goes in groups (one writer: a commit each would queue them);
-        # on PostgreSQL each message has a task and a transaction of its own, in parallel.
+        # What is stored otherwise (another channel, a group whose handling failed as a
+        # whole) is handled in groups of its own on SQLite; on PostgreSQL each message has a
+        # task and a transaction of its own, in parallel.
         self._handling = (HandlingQueue(self.handle_group, tasks, self.backlog)
                           if one_writer else None)
 
@@ -258,8 +272,10 @@ class Pipeline:
         if client_id is not None and not (0 < len(client_id) <= MAX_CLIENT_ID
                                           and client_id.isprintable()):
             raise Invalid(f"client_id must be 1-{MAX_CLIENT_ID} printable characters")
+        handled = False
         try:
-            receipt = await self._store_parent_message(inbound.conversation_id, text, client_id)
+            receipt, handled = await self._store_parent_message(inbound.conversation_id, text,
+                                                                client_id)
         except IntegrityError:
             # This client id was stored before (a resend after a lost ack), perhaps at this
             # very moment by a twin of this request: acknowledge the stored one again.
@@ -267,7 +283,8 @@ class Pipeline:
             if stored is None:
                 raise
             receipt = stored
-        if not receipt.duplicate:
+        if not receipt.duplicate and not handled:
+            # (Handled with its group: the group woke the conversation once for both.)
             self._notifier.publish(conversation_topic(inbound.conversation_id))
             self.spawn_handling(inbound.conversation_id, receipt.seq)
         return receipt
@@ -327,9 +344,13 @@ class Pipeline:
             return Receipt(conversation.id, message.seq, None, duplicate=False)
 
     async def _store_parent_message(self, conversation_id: str, text: str,
-                                    client_id: str | None) -> Receipt:
+                                    client_id: str | None) -> tuple[Receipt, bool]:
+        """The receipt, and whether the message was handled in the same commit (its handling
+        done, or its failure counted for the retry loop)."""
+        handled = False
         if self._group is not None:
-            seq = await self._group.store(conversation_id, text, client_id)
+            stored = await self._group.store(conversation_id, text, client_id)
+            seq, handled = stored.seq, stored.with_after_store
         else:
             async with self._sessions.begin() as session:
                 seq = await repo.append_parent_message(
@@ -337,7 +358,7 @@ class Pipeline:
                     at=self._clock.now())
         if seq is None:
             raise NotFound("Dit gesprek bestaat niet. / This conversation does not exist.")
-        return Receipt(conversation_id, seq, client_id, duplicate=False)
+        return Receipt(conversation_id, seq, client_id, duplicate=False), handled
 
     async def _stored_before(self, conversation_id: str,
                              client_id: str | None) -> Receipt | None:
@@ -424,9 +445,7 @@ class Pipeline:
         stays. Takes at least one message, and more while the group is younger than `turn`
         seconds (messages that arrive meanwhile come along). Returns how many it took."""
         taken: list[tuple[str, int]] = []
-        handled: list[tuple[str, Decision]] = []
-        failed: list[tuple[str, int]] = []
-        known: dict[str, _Known] = {}
+        outcome = _GroupOutcome()
         try:
             async with self._write(short=True) as session:
                 # The turn counts from the transaction's start: waiting for the lock (and for
@@ -436,20 +455,7 @@ class Pipeline:
                 while waiting and (not taken or asyncio.get_running_loop().time() < until):
                     conversation_id, seq = waiting.popleft()
                     taken.append((conversation_id, seq))
-                    try:
-                        async with session.begin_nested():
-                            decision = await self._handle_in(session, conversation_id, seq,
-                                                             known)
-                    except Exception as exc:
-                        known.clear()   # the rollback expired what the savepoint changed
-                        error = _where(exc)
-                        attempts = await repo.handling_failed(
-                            session, conversation_id, seq, error, self._clock.now(),
-                            handling_retry_in)
-                        failed.append((error, attempts))
-                        continue
-                    if decision is not None:
-                        handled.append((conversation_id, decision))
+                    await self._handle_one(session, conversation_id, seq, outcome)
         except Exception as exc:
             # The group as a whole failed (its commit, the connection): nothing of it was
             # stored, so each message is tried again on its own.
@@ -458,11 +464,57 @@ class Pipeline:
             for conversation_id, seq in taken:
                 await self.handle_safely(conversation_id, seq)
             return len(taken)
-        for conversation_id, decision in handled:
-            self._handled(conversation_id, decision)
-        for error, attempts in failed:
-            self._handling_failed(error, attempts)
+        self._after_group(outcome)
         return len(taken)
+
+    async def _handle_stored(self, session: AsyncSession,
+                             stored: list[tuple[str, int]]) -> Callable[[], None]:
+        """Handle a group of chat messages in the transaction that stores them (SQLite), each
+        in a savepoint of its own as in `handle_group`: its ack then means stored and handled
+        (or its failure counted, for the retry loop), in one commit. Returns what to do once
+        that is committed. Should the transaction fail after all, the group is stored again
+        without its handling and queued as before (GroupCommit)."""
+        outcome = _GroupOutcome()
+        for conversation_id, seq in stored:
+            await self._handle_one(session, conversation_id, seq, outcome)
+            # Short statements never wait (sqlite_driver), so without this a group of a
+            # hundred would keep the event loop from every socket and reader for its whole
+            # handling (half a second and more): readers need no write lock (WAL), so let
+            # them run between messages.
+            await asyncio.sleep(0)
+        # Every conversation of the group is woken once, for its message and its replies.
+        return lambda: self._after_group(outcome, {conversation_id for conversation_id, _seq
+                                                   in stored})
+
+    async def _handle_one(self, session: AsyncSession, conversation_id: str, seq: int,
+                          outcome: _GroupOutcome) -> None:
+        """Handle one message of a group in a savepoint; a failure is rolled back alone and
+        counted against the message (backoff, then set aside) in the group's transaction."""
+        try:
+            async with session.begin_nested():
+                decision = await self._handle_in(session, conversation_id, seq, outcome.known)
+        except Exception as exc:
+            outcome.known.clear()   # the rollback expired what the savepoint changed
+            error = _where(exc)
+            attempts = await repo.handling_failed(
+                session, conversation_id, seq, error, self._clock.now(), handling_retry_in)
+            outcome.failed.append((error, attempts))
+            return
+        if decision is not None:
+            outcome.handled.append((conversation_id, decision))
+
+    def _after_group(self, outcome: _GroupOutcome, stored: Collection[str] = ()) -> None:
+        """Once a group's handling is committed: wake its listeners (once per conversation,
+        `stored`: conversations whose new messages they have not heard of yet), log its
+        failures."""
+        conversations = set(stored)
+        for conversation_id, decision in outcome.handled:
+            _log_handled(decision)
+            conversations.add(conversation_id)
+        if conversations:
+            self._notifier.publish(*map(conversation_topic, conversations), QUEUE)
+        for error, attempts in outcome.failed:
+            self._handling_failed(error, attempts)
 
     async def _handle_in(self, session: AsyncSession, conversation_id: str, seq: int,
                          known: dict[str, _Known]) -> Decision | None:
@@ -499,8 +551,7 @@ class Pipeline:
         return decision
 
     def _handled(self, conversation_id: str, decision: Decision) -> None:
-        log.info("message handled", extra={"outcome": decision.outcome, "entry": decision.entry,
-                                           "score": round(decision.score, 1)})
+        _log_handled(decision)
         self._notifier.publish(conversation_topic(conversation_id), QUEUE)
 
     async def _follow_up(self, session: AsyncSession, conversation: Conversation,
@@ -753,6 +804,11 @@ class Pipeline:
             raise Invalid("Stel eerst je vraag. / Ask your question first.")
         locked = await repo.question_for_update(session, question.id)
         return locked or question, conversation
+
+
+def _log_handled(decision: Decision) -> None:
+    log.info("message handled", extra={"outcome": decision.outcome, "entry": decision.entry,
+                                       "score": round(decision.score, 1)})
 
 
 def _alive(conversation: Conversation | None) -> Conversation:

@@ -51,6 +51,19 @@ async def ask(core: Core, conversation_id: str, text: str, client_id: str | None
     return receipt.seq
 
 
+async def stored_unhandled(core: Core, clock: FrozenClock, conversation_id: str,
+                           *texts: str) -> list[int]:
+    """Store parent messages without handling them (as after a crash, or for a group to take):
+    on SQLite a chat message is otherwise handled in the commit that stores it."""
+    async with core.sessions.begin() as session:
+        seqs = [await repo.append_parent_message(session, conversation_id=conversation_id,
+                                                 body=text, client_id=None,
+                                                 at=clock.now())
+                for text in texts]
+    assert None not in seqs
+    return [seq for seq in seqs if seq is not None]
+
+
 async def queue_question(core: Core, conversation_id: str, text: str) -> int:
     """Ask, and if the FAQ offered anything, ask for an adviser as a parent would."""
     seq = await ask(core, conversation_id, text)

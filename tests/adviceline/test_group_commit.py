@@ -11,9 +11,11 @@ from sqlalchemy import event, func, select
 from adviceline.domain import Inbound, NotFound
 from adviceline.erasure import Erasure
 from adviceline.notify import Notifier
+from adviceline.storage import group_commit
 from adviceline.storage.group_commit import GroupCommit
 from adviceline.storage.models import Message
-from tests.adviceline.conftest import Core
+from tests.adviceline.conftest import Core, kinds_after
+from tests.conftest import answerable
 
 
 async def _stored(core: Core, conversation_id: str) -> list[tuple[int, str]]:
@@ -93,5 +95,60 @@ async def test_messages_arriving_together_share_one_commit(core: Core, clock) ->
                                       for n in range(20)))
     finally:
         event.remove(engine, "commit", committed)
-    assert seqs == list(range(1, 21))
+    assert [stored.seq for stored in seqs] == list(range(1, 21))
+    assert not any(stored.with_after_store for stored in seqs)
     assert len(commits) < 20
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_groups_messages_are_handled_in_the_commit_that_stores_them(
+        core: Core) -> None:
+    """An ack on SQLite means stored and handled: one commit for the group's messages and their
+    FAQ answers, and nothing left for a queue or a task."""
+    conversations = [await core.pipeline.open_conversation("web", "enschede", "nl")
+                     for _ in range(4)]
+    question = answerable(core.faq)[0].question
+    commits: list[object] = []
+    engine = core.sessions.kw["bind"].sync_engine
+    core.tasks.limit = 0   # a message left for a queue would wake the retry loop instead
+    core.pipeline.backlog.clear()
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", committed)
+    try:
+        receipts = await asyncio.gather(*(
+            core.pipeline.receive(Inbound(c.conversation_id, question, f"id-{n}"))
+            for n, c in enumerate(conversations)))
+        commits_then = len(commits)
+        for conversation, receipt in zip(conversations, receipts, strict=True):
+            assert await kinds_after(core, conversation.conversation_id,
+                                     receipt.seq) == ["faq_answer"]
+    finally:
+        event.remove(engine, "commit", committed)
+    assert commits_then == 1
+    assert not core.pipeline.backlog.is_set()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_beyond_its_limit_a_group_is_acknowledged_without_waiting_for_handling(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a flood an ack waits for a bounded number of handlings: the rest of the group is
+    stored and acknowledged at once, and handled afterwards from the database."""
+    monkeypatch.setattr(group_commit, "AFTER_STORE_MOST", 2)
+    conversations = [await core.pipeline.open_conversation("web", "enschede", "nl")
+                     for _ in range(4)]
+    question = answerable(core.faq)[0].question
+    core.tasks.limit = 0   # what is left for later wakes the retry loop
+    core.pipeline.backlog.clear()
+    receipts = await asyncio.gather(*(
+        core.pipeline.receive(Inbound(c.conversation_id, question, None)) for c in conversations))
+    answered = [await kinds_after(core, c.conversation_id, r.seq)
+                for c, r in zip(conversations, receipts, strict=True)]
+    assert answered == [["faq_answer"]] * 2 + [[]] * 2
+    assert core.pipeline.backlog.is_set()
+    assert await core.pipeline.handle_pending() == 2
+    for conversation, receipt in zip(conversations, receipts, strict=True):
+        assert await kinds_after(core, conversation.conversation_id,
+                                 receipt.seq) == ["faq_answer"]

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from adviceline.clock import FrozenClock
 from adviceline.config import Config
+from adviceline.domain import Inbound, Receipt
 from adviceline.faq import Faq
 from adviceline.notify import Notifier, conversation_topic
 from adviceline.pipeline import HANDLE_ATTEMPTS, handling_retry_in
@@ -22,7 +23,7 @@ from adviceline.storage import repository as repo
 from adviceline.storage.models import Message
 from adviceline.web.app import create_app
 from knowledge_base.crisis import CrisisSignal
-from tests.adviceline.conftest import Core, ask, kinds_after
+from tests.adviceline.conftest import Core, ask, kinds_after, stored_unhandled
 from tests.adviceline.conftest import adviser_named as adviser
 
 POISON = "Mijn dochter van 6 wil niet slapen [poison]"
@@ -107,11 +108,13 @@ async def test_a_message_that_always_fails_backs_off_is_set_aside_and_blocks_not
         assert await repo.due_unhandled_messages(session, clock.now(), 10) == []
 
 
-async def test_work_beyond_the_task_limit_waits_for_the_retry_loop(core: Core) -> None:
+async def test_work_beyond_the_task_limit_waits_for_the_retry_loop(
+        core: Core, clock: FrozenClock) -> None:
     opened = await core.pipeline.open_conversation("web", "enschede", "nl")
+    (seq,) = await stored_unhandled(core, clock, opened.conversation_id, LATER)
     core.tasks.limit = 0
     core.pipeline.backlog.clear()
-    seq = await ask(core, opened.conversation_id, LATER)
+    core.pipeline.spawn_handling(opened.conversation_id, seq)   # as a stored message is
     assert core.pipeline.backlog.is_set()                     # the loop is woken for it
     assert await kinds_after(core, opened.conversation_id, seq) == []
     assert await core.pipeline.handle_pending() == 1
@@ -172,10 +175,11 @@ async def test_a_failure_in_a_group_keeps_the_others_handling_in_one_commit(
         pytest.skip("messages are handled in groups where there is one writer (SQLite)")
     first = await core.pipeline.open_conversation("web", "enschede", "nl")
     other = await core.pipeline.open_conversation("web", "enschede", "nl")
-    core.tasks.limit = 0   # stored, not handled: the group below takes them
-    seqs = [(first.conversation_id, await ask(core, first.conversation_id, LATER)),
-            (first.conversation_id, await ask(core, first.conversation_id, POISON)),
-            (other.conversation_id, await ask(core, other.conversation_id, LATER))]
+    # Stored, not handled: the group below takes them.
+    seqs = [(first.conversation_id, seq)
+            for seq in await stored_unhandled(core, clock, first.conversation_id, LATER, POISON)]
+    seqs += [(other.conversation_id, seq)
+             for seq in await stored_unhandled(core, clock, other.conversation_id, LATER)]
     commits: list[object] = []
     sqlalchemy.event.listen(core.sessions.kw["bind"].sync_engine, "commit", commits.append)
 
@@ -194,14 +198,60 @@ async def test_a_failure_in_a_group_keeps_the_others_handling_in_one_commit(
 
 
 async def test_a_group_takes_one_message_at_least_and_more_only_within_its_turn(
-        core: Core) -> None:
+        core: Core, clock: FrozenClock) -> None:
     if not core.sessions.one_writer:
         pytest.skip("messages are handled in groups where there is one writer (SQLite)")
     opened = await core.pipeline.open_conversation("web", "enschede", "nl")
-    core.tasks.limit = 0
-    seqs = [await ask(core, opened.conversation_id, text) for text in (LATER, "Dank je wel!")]
+    seqs = await stored_unhandled(core, clock, opened.conversation_id, LATER, "Dank je wel!")
     waiting = deque((opened.conversation_id, seq) for seq in seqs)
     assert await core.pipeline.handle_group(waiting, 0.0) == 1 and len(waiting) == 1
     assert await kinds_after(core, opened.conversation_id, seqs[0])
     assert await core.pipeline.handle_group(waiting, 0.0) == 1 and not waiting
     assert "small_talk" in await kinds_after(core, opened.conversation_id, seqs[1])
+
+
+async def _failing_beside_another(core: Core) -> tuple[Receipt, Receipt, str]:
+    """The failing message and a good one of another conversation sent at once (one group on
+    SQLite); their receipts and the other conversation, once any handling task is done."""
+    first = await core.pipeline.open_conversation("web", "enschede", "nl")
+    other = await core.pipeline.open_conversation("web", "enschede", "nl")
+    failing, fine = await asyncio.gather(
+        core.pipeline.receive(Inbound(first.conversation_id, POISON, "p")),
+        core.pipeline.receive(Inbound(other.conversation_id, LATER, "l")))
+    await core.tasks.drain()
+    return failing, fine, other.conversation_id
+
+
+async def test_a_message_whose_handling_fails_beside_its_group_is_stored_counted_and_retried(
+        core: Core, clock: FrozenClock) -> None:
+    """Sent together, a failing handling (on SQLite in the transaction that stores the group,
+    in a savepoint of its own) costs neither its own message nor the others' handling."""
+    failing, fine, other = await _failing_beside_another(core)
+    assert await kinds_after(core, other, fine.seq)
+    message = await poisoned(core)
+    assert (message.seq, message.handled, message.handle_attempts) == (failing.seq, False, 1)
+    wait = handling_retry_in(1)
+    assert wait is not None
+    clock.advance(seconds=wait.total_seconds())
+    assert await core.pipeline.handle_pending() == 1              # the retry loop takes it
+    assert (await poisoned(core)).handle_attempts == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)   # the group's own case
+async def test_a_group_whose_handling_fails_as_a_whole_is_stored_without_it_and_handled_later(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When even counting a failure fails (the group's transaction is lost after its messages
+    were stored in it), the group is stored again without its handling, acknowledged, and
+    handled afterwards like any stored message (the queue, or else the retry loop)."""
+    async def broken(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("the database hiccups")
+
+    monkeypatch.setattr(repo, "handling_failed", broken)
+    failing, fine, other = await _failing_beside_another(core)
+    assert (failing.duplicate, fine.duplicate) == (False, False)
+    assert await kinds_after(core, other, fine.seq)   # handled after all
+    message = await poisoned(core)
+    assert (message.seq, message.handled, message.handle_attempts) == (failing.seq, False, 0)
+    monkeypatch.undo()
+    assert await core.pipeline.handle_pending() == 1              # still due: the loop takes it
+    assert (await poisoned(core)).handle_attempts == 1

@@ -5,6 +5,7 @@ pipeline's behaviour, not the model's."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from datetime import date
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from adviceline.advisers import Adviser
 from adviceline.clock import FrozenClock
 from adviceline.config import Config
-from adviceline.domain import Invalid, NewConversation, NotFound, OutboundMessage
+from adviceline.domain import Inbound, Invalid, NewConversation, NotFound, OutboundMessage
 from adviceline.faq import Faq
 from adviceline.labels import export_labels
 from adviceline.stats import answer_stats
@@ -24,7 +25,7 @@ from adviceline.storage import repository as repo
 from adviceline.storage.models import Message, Question
 from knowledge_base.crisis import CrisisSignal
 from routing.queue import CONCERN_PRIORITY, CRISIS_PRIORITY
-from tests.adviceline.conftest import Core, ask, kinds_after, queue_question
+from tests.adviceline.conftest import Core, ask, kinds_after, queue_question, stored_unhandled
 from tests.conftest import AMSTERDAM, answerable
 
 
@@ -171,7 +172,8 @@ async def _story(core: Core, conversation_id: str) -> tuple[object, ...]:
             [(q.status, q.priority, q.crisis_category) for q in questions], parents)
 
 
-async def test_messages_handled_together_are_handled_as_if_each_on_arrival(core: Core) -> None:
+async def test_messages_handled_together_are_handled_as_if_each_on_arrival(
+        core: Core, clock: FrozenClock) -> None:
     """Stored first and handled together (one group on SQLite, one after the other on
     PostgreSQL), a conversation's messages read the one before and the question it opened, and
     end as they would have had each been handled on arrival."""
@@ -181,8 +183,8 @@ async def test_messages_handled_together_are_handled_as_if_each_on_arrival(core:
     for text in texts:
         await ask(core, one_by_one.conversation_id, text)
     together = await core.pipeline.open_conversation("web", "enschede", "nl")
-    core.tasks.limit = 0   # stored, not handled: handled together below
-    seqs = [await ask(core, together.conversation_id, text) for text in texts]
+    # Stored, not handled: handled together below.
+    seqs = await stored_unhandled(core, clock, together.conversation_id, *texts)
     assert await kinds_after(core, together.conversation_id, 0) == ["text"] * len(texts)
     if core.sessions.one_writer:
         waiting = deque((together.conversation_id, seq) for seq in seqs)
@@ -192,6 +194,30 @@ async def test_messages_handled_together_are_handled_as_if_each_on_arrival(core:
     expected = await _story(core, one_by_one.conversation_id)
     assert "crisis" in expected[0]   # the second message was read with the first
     assert await _story(core, together.conversation_id) == expected
+
+
+async def test_a_crisis_sent_among_others_has_its_numbers_and_its_place_when_acknowledged(
+        core: Core) -> None:
+    """On SQLite a chat message is handled in the commit that stores it: a crisis arriving in
+    a group with ordinary questions is acknowledged only with its numbers sent and its question
+    at the head of the queue, waiting for nothing else (on PostgreSQL its own task does it at
+    once)."""
+    crisis = await core.pipeline.open_conversation("web", "enschede", "nl")
+    others = [await core.pipeline.open_conversation("web", "enschede", "nl") for _ in range(5)]
+    question = answerable(core.faq)[0].question
+    receipts = await asyncio.gather(
+        *(core.pipeline.receive(Inbound(other.conversation_id, question, None))
+          for other in others[:3]),
+        core.pipeline.receive(Inbound(crisis.conversation_id, "hij slaat me [crisis]", None)),
+        *(core.pipeline.receive(Inbound(other.conversation_id, question, None))
+          for other in others[3:]))
+    if core.sessions.one_writer:   # nothing left to wait for: no task, no queue
+        assert (await _question(core, crisis.conversation_id)).priority == CRISIS_PRIORITY
+    await core.tasks.drain()
+    assert (await _question(core, crisis.conversation_id)).priority == CRISIS_PRIORITY
+    assert "crisis" in await kinds_after(core, crisis.conversation_id, receipts[3].seq)
+    for other, receipt in zip(others, receipts[:3] + receipts[4:], strict=True):
+        assert await kinds_after(core, other.conversation_id, receipt.seq) == ["faq_answer"]
 
 
 async def test_a_night_concern_tells_when_an_adviser_answers_and_gives_the_numbers(
