@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge_base import load_knowledge_base
@@ -35,7 +36,7 @@ from knowledge_base.crisis_eval import (
     ordinary_alarms,
     ordinary_alarms_left_out,
 )
-from knowledge_base.crisis_model import CrisisModel, TrainingSettings, train
+from knowledge_base.crisis_model import NO_HEAD_BIAS, CrisisModel, TrainingSettings, train
 from knowledge_base.crisis_rules import rule_hit
 
 # A toy corpus for the library's behaviour; the real one is knowledge_base/safeguarding.
@@ -53,7 +54,9 @@ TOY_OTHERS = ["hoe krijg ik mijn peuter aan het slapen", "mijn kind eet geen gro
               "hoe leer ik mijn kind fietsen", "mijn man en ik zijn het oneens over bedtijden"]
 
 
-def toy_model(crisis_threshold: float = 0.0, concern_threshold: float = -1.0) -> CrisisModel:
+def toy_model(crisis_threshold: float = 0.0, concern_threshold: float = -1.0,
+              all_categories: tuple[str, ...] = tuple(TOY_CRISIS),
+              processes: int | None = None) -> CrisisModel:
     texts, labels, categories = [], [], []
     for category, examples in TOY_CRISIS.items():
         for text in examples:
@@ -64,8 +67,20 @@ def toy_model(crisis_threshold: float = 0.0, concern_threshold: float = -1.0) ->
         texts.append(text)
         labels.append(False)
         categories.append(None)
-    return train(texts, labels, categories, tuple(TOY_CRISIS), settings=TrainingSettings(
-        min_documents=1), crisis_threshold=crisis_threshold, concern_threshold=concern_threshold)
+    return train(texts, labels, categories, all_categories, settings=TrainingSettings(
+        min_documents=1), crisis_threshold=crisis_threshold, concern_threshold=concern_threshold,
+        processes=processes)
+
+
+def test_heads_fitted_in_processes_are_the_heads_fitted_one_after_another() -> None:
+    # the neglect head has no examples: it stays a head that never wins, in its place
+    kinds = (*TOY_CRISIS, "neglect")
+    alone, forked = toy_model(all_categories=kinds, processes=1), toy_model(
+        all_categories=kinds, processes=2)
+    assert np.array_equal(alone.weights, forked.weights)
+    assert np.array_equal(alone.bias, forked.bias)
+    assert forked.bias[1 + kinds.index("neglect")] == NO_HEAD_BIAS
+    assert forked.bias[1 + kinds.index("child_in_danger")] != NO_HEAD_BIAS
 
 
 def test_model_scores_crisis_text_above_ordinary_text_and_names_the_category() -> None:
