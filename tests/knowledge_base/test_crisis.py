@@ -338,6 +338,14 @@ def test_a_held_out_writer_tunes_nothing() -> None:
     report = evaluate_writer(trainer, "c")
     assert report.total.crisis == 1 and report.total.others == 1
     assert "Held-out writers" in format_reports([report])
+    # scores are kept per writer *and* per set left out: a model without a and c scores a
+    # differently from one without a alone, and a caller's list is its own
+    for also in ((), ("c",), ("b",)):
+        model = trainer.model_without({"a", *also})
+        expected = [model.score(m.text).score for m in writers["a"] if m.crisis]
+        assert trainer.held_out_scores("a", also)[0] == expected
+    trainer.held_out_scores("a")[0].clear()
+    assert len(trainer.held_out_scores("a")[0]) == 3
 
 
 # The shipped detector ---------------------------------------------------------------------------
