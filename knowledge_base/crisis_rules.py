@@ -196,6 +196,16 @@ RULES: tuple[Rule, ...] = (
             r"(?:[a-z]+ )?niet meer (?:ben|bent|zal zijn|zijn)\b|"
             r"\b(?:wont|will not|won t|won not) be (?:here|around) "
             r"(?:much longer|anymore|for long)\b")),
+    # added 2026-12-07 (third session) for the crisis the FAQ alone would have answered in kb
+    # eval's leave-one-writer-out run (a training writer's screen-time question about a daughter
+    # reading forums on how to die); looking up how to die, not a child asking what death is.
+    # Checked against every training hard negative and ordinary question: no hit
+    Rule("ways_to_die", "concern", "suicide_self_harm",
+         _c(r"\bhoe (?:je|jij|ik|hij|ze|zij|men|u) (?:[a-z]+ ){0,3}(?:dood (?:kan|kunt|kun|moet|"
+            r"zou) (?:gaan|maken)|(?:kan|kunt|kun) (?:[a-z]+ ){0,2}(?:sterven|doodgaan))\b|"
+            r"\bmanieren om (?:[a-z]+ ){0,3}(?:dood te gaan|te sterven|jezelf|zichzelf)\b|"
+            r"\b(?:ways|how) to (?:die|kill (?:yourself|oneself))\b|"
+            r"\b(?:painless|pijnloos|pijnloze)(?: [a-z]+){0,2} (?:die|dood|sterven|death)\b")),
 )
 
 
