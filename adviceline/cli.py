@@ -597,6 +597,7 @@ def _print_leave_one_writer_out(writers: Mapping[str, list[Scored]],
 
 def _kb_eval(args: argparse.Namespace) -> int:
     from knowledge_base import Matcher, load_knowledge_base
+    from knowledge_base.crisis import NoCrisisCheck
     from knowledge_base.cross_fit import score_left_out
     from knowledge_base.evaluate import (
         DEFAULT_HELDOUT,
@@ -665,7 +666,7 @@ def _kb_eval(args: argparse.Namespace) -> int:
     # Asked only for a crisis the evaluated detector missed: would the FAQ answer it? The FAQ
     # side alone decides, because the shipped detector in `matcher` has seen every corpus writer
     # and would hide a held-out writer's miss.
-    faq_alone = Matcher(kb, config.matcher, crisis=_NoCrisisCheck())
+    faq_alone = Matcher(kb, config.matcher, crisis=NoCrisisCheck())
 
     def answers(text: str) -> bool:
         return faq_alone.decide(text).outcome == "answer"
@@ -701,16 +702,6 @@ def _kb_eval(args: argparse.Namespace) -> int:
     if args.save_model:
         _save_shipped_model(trainer, None)
     return 0
-
-
-class _NoCrisisCheck:
-    """A crisis detector that never signals: the matcher's FAQ side on its own."""
-
-    def detect(self, text: str, context: str | None = None) -> None:
-        return None
-
-    def in_doubt(self, text: str, context: str | None = None) -> bool:
-        return False
 
 
 def _kb_train_topics(args: argparse.Namespace) -> int:

@@ -59,6 +59,17 @@ class CrisisDetecting(Protocol):
         ...
 
 
+class NoCrisisCheck:
+    """A crisis check that never signals: the matcher's FAQ side on its own (to ask whether the
+    FAQ would have answered a message, or to test the matcher apart from the crisis model)."""
+
+    def detect(self, text: str, context: str | None = None) -> None:
+        return None
+
+    def in_doubt(self, text: str, context: str | None = None) -> bool:
+        return False
+
+
 class CrisisDetector:
     """The model and the rules together; build once, call detect() often (about 1 ms)."""
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge_base import Matcher, MatcherSettings
+from knowledge_base.crisis import NoCrisisCheck
 from knowledge_base.matcher import OUTCOMES
 
 # Paraphrases written for these tests (not taken from the entries or the dev set).
@@ -51,16 +52,6 @@ def test_out_of_scope_questions_are_not_answered(real_matcher: Matcher) -> None:
         assert real_matcher.decide(text).outcome != "answer", text
 
 
-class _NeverSignals:
-    """A crisis check that never signals: the matcher's FAQ side on its own."""
-
-    def detect(self, text: str, context: str | None = None) -> None:
-        return None
-
-    def in_doubt(self, text: str, context: str | None = None) -> bool:
-        return False
-
-
 def test_a_question_on_two_topics_is_answered_at_once_only_when_the_classifier_is_sure(
     real_matcher: Matcher,
 ) -> None:
@@ -68,14 +59,14 @@ def test_a_question_on_two_topics_is_answered_at_once_only_when_the_classifier_i
     # The FAQ side alone: the forty-writer crisis model puts this everyday question just over
     # its concern threshold (-3.58 against -3.75; README, "Forty writers"), and what is pinned
     # here is the classifier's rule for two topics, not a crisis model's view of one question.
-    faq_side = Matcher(real_matcher.kb, real_matcher.settings, crisis=_NeverSignals())
+    faq_side = Matcher(real_matcher.kb, real_matcher.settings, crisis=NoCrisisCheck())
     decision = faq_side.decide(text)
     assert decision.runner_up is not None
     assert {decision.topic, decision.runner_up.topic} == {"eten", "slapen-kind"}
     assert decision.candidates[0].topic == decision.topic
     # The topic classifier decides whether one topic clearly leads; in doubt, suggestions.
     doubtful = Matcher(real_matcher.kb, replace(real_matcher.settings, classifier_min_belief=0.999),
-                       crisis=_NeverSignals())
+                       crisis=NoCrisisCheck())
     held = doubtful.decide(text)
     assert held.outcome == "suggest" and held.topic == decision.topic
 
