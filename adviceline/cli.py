@@ -21,6 +21,8 @@ from adviceline.workers import Supervisor, refusal, watch_supervisor
 
 if TYPE_CHECKING:
     from knowledge_base import Matcher
+    from knowledge_base.crisis_model import CrisisModel
+    from knowledge_base.model import KnowledgeBase
     from knowledge_base.thresholds import Scored
 
 DEMO_USERS_FILE = DEFAULT_CONFIG_FILE.parent / "demo-users.toml"
@@ -165,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
                                "them; the held-out writers take no part")
     evaluate.add_argument("--no-writers", action="store_true",
                           help="skip the per-writer crisis evaluation (dev and question sets only)")
+    evaluate.add_argument("--crisis-only", action="store_true",
+                          help="skip the dev and question sets' matcher figures (the crisis "
+                               "writers, the ordinary questions' alarms and the test writers "
+                               "only): a crisis-model round without the topic classifiers")
     evaluate.add_argument("--show-misses", action="store_true",
                           help="print the held-out writers' missed crises and false alarms")
     evaluate.add_argument("--nested", action="store_true",
@@ -597,24 +603,33 @@ def _print_leave_one_writer_out(writers: Mapping[str, list[Scored]],
 
 def _kb_eval(args: argparse.Namespace) -> int:
     from knowledge_base import Matcher, load_knowledge_base
-    from knowledge_base.crisis import NoCrisisCheck
-    from knowledge_base.cross_fit import score_left_out
-    from knowledge_base.evaluate import (
-        DEFAULT_HELDOUT,
-        DEFAULT_TUNING,
-        evaluate,
-        read_devset,
-        worst_of,
-    )
+    from knowledge_base.evaluate import DEFAULT_TUNING
 
+    if args.crisis_only and args.no_writers:
+        print("--crisis-only with --no-writers leaves nothing to measure", file=sys.stderr)
+        return 2
     config = _config(args)
     kb = load_knowledge_base(config.entries_dir, config.topics_file)
-    matcher = Matcher(kb, config.matcher)
-    devset = args.devset or config.devset
+    tuning_dir = args.tuning or DEFAULT_TUNING
+    if not args.crisis_only:
+        _eval_questions(args, Matcher(kb, config.matcher), args.devset or config.devset,
+                        tuning_dir)
+    if args.no_writers:
+        return 0
+    _eval_crisis_writers(args, kb, config, tuning_dir)
+    return 0
+
+
+def _eval_questions(args: argparse.Namespace, matcher: Matcher, devset: Path,
+                    tuning_dir: Path) -> None:
+    """`kb eval`'s matcher figures: the dev set, the tuning writers (each also left out), the
+    held-out question writers and the crisis signals on their ordinary questions."""
+    from knowledge_base.cross_fit import score_left_out
+    from knowledge_base.evaluate import DEFAULT_HELDOUT, evaluate, read_devset, worst_of
+
     print("Development set (the matcher and the shipped crisis detector):")
     dev_report = evaluate(matcher, devset)
     print(dev_report.format())
-    tuning_dir = args.tuning or DEFAULT_TUNING
     tuning = sorted(tuning_dir.glob("*.jsonl"))
     if tuning:
         print()
@@ -654,9 +669,15 @@ def _kb_eval(args: argparse.Namespace) -> int:
               "detector; every one is a false alarm: an ordinary question not answered):")
         for path in heldout:
             print(ordinary_alarms(matcher.crisis, path.stem, ordinary_questions(path)).format())
-    if args.no_writers:
-        return 0
+
+
+def _eval_crisis_writers(args: argparse.Namespace, kb: KnowledgeBase, config: Config,
+                         tuning_dir: Path) -> None:
+    """`kb eval`'s crisis figures: each corpus writer left out, the ordinary questions' alarms,
+    what the concern threshold costs, the test writers; `--save-model` saves the model."""
+    from knowledge_base import Matcher
     from knowledge_base.corpus import DEFAULT_CORPUS, DEFAULT_TEST_CORPUS, load_writer, writers
+    from knowledge_base.crisis import NoCrisisCheck
     from knowledge_base.crisis_eval import corpus_trainer, format_reports, leave_one_writer_out
 
     trainer = corpus_trainer(kb, args.corpus or DEFAULT_CORPUS,
@@ -687,21 +708,21 @@ def _kb_eval(args: argparse.Namespace) -> int:
         from knowledge_base.crisis_eval import threshold_costs
 
         print(threshold_costs(trainer, args.writer or sorted(trainer.writers)))
+    from knowledge_base.crisis import CrisisDetector, load_detector
+
+    # With --save-model the test writers are scored by the model just saved: the one shipped.
+    detector = (CrisisDetector(_save_shipped_model(trainer, None)) if args.save_model
+                else load_detector())
     test_corpus = args.test_corpus or DEFAULT_TEST_CORPUS
     test_writers = writers(test_corpus) if test_corpus.is_dir() else []
     if test_writers:
-        from knowledge_base.crisis import load_detector
         from knowledge_base.crisis_eval import evaluate_test_writer
 
-        detector = load_detector()
         print("Test writers (never trained or tuned on; the shipped model, thresholds and "
               "rules as they are):")
         reports = [evaluate_test_writer(detector, name, load_writer(test_corpus, name), answers)
                    for name in test_writers]
         print("\n".join(format_reports(reports, show_misses=False).splitlines()[1:]))
-    if args.save_model:
-        _save_shipped_model(trainer, None)
-    return 0
 
 
 def _kb_train_topics(args: argparse.Namespace) -> int:
@@ -730,7 +751,7 @@ def _kb_train_topics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_shipped_model(trainer: Any, out: Path | None) -> None:
+def _save_shipped_model(trainer: Any, out: Path | None) -> CrisisModel:
     from knowledge_base.crisis import DEFAULT_MODEL_FILE
     from knowledge_base.crisis_eval import fit_shipped_model
 
@@ -740,6 +761,7 @@ def _save_shipped_model(trainer: Any, out: Path | None) -> None:
     print(f"{out}: {model.meta['messages']} messages ({model.meta['crisis_messages']} crisis) "
           f"from {len(trainer.writers)} writers and the background; thresholds crisis >= "
           f"{model.crisis_threshold:.2f}, concern >= {model.concern_threshold:.2f}")
+    return model
 
 
 def _kb_train_crisis(args: argparse.Namespace) -> int:

@@ -187,3 +187,40 @@ def test_kb_eval_leaves_each_training_writer_out_and_accepts_an_empty_held_out_f
                  "--questions", str(empty), "--tuning", str(tuning)]) == 0
     row = next(row for row in capsys.readouterr().out.splitlines() if "nieuw" in row)
     assert "held out" in row and "1 questions" in row
+
+
+def _write_crisis_writer(folder: Path, name: str, crises: list[str], others: list[str]) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "crisis.jsonl").write_text("".join(
+        json.dumps({"text": text, "category": "domestic_violence", "register": "direct"}) + "\n"
+        for text in crises), encoding="utf-8")
+    (folder / name / "hard_negatives.jsonl").write_text("".join(
+        json.dumps({"text": text, "near": "none", "register": "direct"}) + "\n"
+        for text in others), encoding="utf-8")
+
+
+def test_kb_eval_crisis_only_skips_the_matcher_figures(tmp_path: Path, capsys) -> None:
+    corpus, test_corpus = tmp_path / "corpus", tmp_path / "test"
+    for number, name in enumerate(("wiebe", "wanda", "wessel")):
+        _write_crisis_writer(
+            corpus, name,
+            [f"mijn man slaat me elke avond {number} keer en de kinderen zien het",
+             f"hij dreigt me dood te maken als ik {number} keer iets zeg"],
+            [f"mijn zoon van {number + 3} wil niet slapen, wat kan ik doen",
+             f"hoeveel zakgeld geef je een kind van {number + 8}"])
+    _write_crisis_writer(test_corpus, "tilly", ["mijn vriend slaat me en ik ben bang"],
+                         ["mijn dochter wil niet eten"])
+    tuning = tmp_path / "tuning"
+    tuning.mkdir()
+    (tuning / "tijmen.jsonl").write_text(json.dumps(
+        {"q": "mijn zoon van 7 plast nog elke nacht in bed", "label": "in_scope",
+         "topic": "bedplassen", "lang": "nl", "lookalike": False}) + "\n", encoding="utf-8")
+    assert main(["kb", "eval", "--crisis-only", "--corpus", str(corpus), "--tuning", str(tuning),
+                 "--test-corpus", str(test_corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "Development set" not in out and "Held-out question writers" not in out
+    for name in ("wiebe", "wanda", "wessel", "tilly"):
+        row = next(row for row in out.splitlines() if row.strip().startswith(name))
+        assert "caught" in row and "concern" in row
+    assert "tijmen" in out.split("training question writers' ordinary questions")[1]
+    assert main(["kb", "eval", "--crisis-only", "--no-writers"]) == 2
