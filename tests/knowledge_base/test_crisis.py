@@ -270,10 +270,11 @@ def test_a_saved_model_scores_the_same_and_holds_no_text(tmp_path: Path) -> None
 
 
 def test_in_doubt_keeps_a_near_miss_from_an_faq_answer_without_raising_a_signal() -> None:
-    model = toy_model(5.0, 4.0)
+    # thresholds above any score the toy model gives: no signal, only the guard decides
+    model = toy_model(1000.0, 999.0)
     text = "mijn man slaat me als hij gedronken heeft"
     score = model.score(text).score
-    assert score < 4.0
+    assert score < model.concern_threshold
     detector = CrisisDetector(model, rules=False)
     model.guard_threshold = score - 0.01
     assert detector.detect(text) is None and detector.in_doubt(text)
@@ -288,7 +289,7 @@ def test_in_doubt_keeps_a_near_miss_from_an_faq_answer_without_raising_a_signal(
 def test_in_doubt_after_detect_answers_as_a_fresh_detector_would() -> None:
     """in_doubt reuses the scores detect() just computed for the same message: never for
     another message, another context or another model."""
-    model = toy_model(5.0, 4.0)
+    model = toy_model(1000.0, 999.0)
     near = "mijn man slaat me als hij gedronken heeft"
     model.guard_threshold = model.score(near).score - 0.01
     calm = "hoe laat moet een kind van vier naar bed"
