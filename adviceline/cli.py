@@ -677,7 +677,7 @@ def _eval_crisis_writers(args: argparse.Namespace, kb: KnowledgeBase, config: Co
     what the concern threshold costs, the test writers; `--save-model` saves the model."""
     from knowledge_base import Matcher
     from knowledge_base.corpus import DEFAULT_CORPUS, DEFAULT_TEST_CORPUS, load_writer, writers
-    from knowledge_base.crisis import NoCrisisCheck
+    from knowledge_base.crisis import CrisisDetector, NoCrisisCheck, load_detector
     from knowledge_base.crisis_eval import corpus_trainer, format_reports, leave_one_writer_out
 
     trainer = corpus_trainer(kb, args.corpus or DEFAULT_CORPUS,
@@ -685,8 +685,8 @@ def _eval_crisis_writers(args: argparse.Namespace, kb: KnowledgeBase, config: Co
                              nested=args.nested, question_writers=tuning_dir)
 
     # Asked only for a crisis the evaluated detector missed: would the FAQ answer it? The FAQ
-    # side alone decides, because the shipped detector in `matcher` has seen every corpus writer
-    # and would hide a held-out writer's miss.
+    # side alone decides, because the shipped detector has seen every corpus writer and would
+    # hide a held-out writer's miss.
     faq_alone = Matcher(kb, config.matcher, crisis=NoCrisisCheck())
 
     def answers(text: str) -> bool:
@@ -708,8 +708,6 @@ def _eval_crisis_writers(args: argparse.Namespace, kb: KnowledgeBase, config: Co
         from knowledge_base.crisis_eval import threshold_costs
 
         print(threshold_costs(trainer, args.writer or sorted(trainer.writers)))
-    from knowledge_base.crisis import CrisisDetector, load_detector
-
     # With --save-model the test writers are scored by the model just saved: the one shipped.
     detector = (CrisisDetector(_save_shipped_model(trainer, None)) if args.save_model
                 else load_detector())
