@@ -297,7 +297,7 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, str]] = {
     ),
     "ouderlijk_toezicht": (
         "toezicht filter filters instellingen meekijken",
-        "parental_controls monitoring filter",
+        "parental_controls filter",
     ),
     "omgang": (
         "omgangsregeling omgang overdracht ouderschapsplan",

@@ -56,9 +56,9 @@ def test_a_question_on_two_topics_is_answered_at_once_only_when_the_classifier_i
     real_matcher: Matcher,
 ) -> None:
     text = "mijn peuter wil niet eten en niet slapen"
-    # The FAQ side alone: the forty- and forty-four-writer crisis models put this everyday
-    # question just over their concern thresholds (-3.58 against -3.75, -3.56 against -3.68;
-    # README, "Forty writers" and "Forty-four writers"), and what is pinned
+    # The FAQ side alone: the forty-, forty-four- and fifty-writer crisis models put this
+    # everyday question just over their concern thresholds (-3.58 against -3.75, -3.56 against
+    # -3.68, -5.07 against -5.39; README, "Crisis safety"), and what is pinned
     # here is the classifier's rule for two topics, not a crisis model's view of one question.
     faq_side = Matcher(real_matcher.kb, real_matcher.settings, crisis=NoCrisisCheck())
     decision = faq_side.decide(text)

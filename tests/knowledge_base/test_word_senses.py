@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import simplemma
 
 from knowledge_base import DEFAULT_DEVSET, Matcher
 from knowledge_base.evaluate import DEFAULT_TUNING
@@ -89,7 +90,9 @@ def test_no_word_list_entry_exists_only_for_a_dev_or_tuning_question(
     real_matcher: Matcher,
 ) -> None:
     """EVALUATION.md: a synonym or topic word that occurs in the dev set or a tuning writer's
-    questions but in no text of the knowledge base was written for those questions."""
+    questions but in no text of the knowledge base was written for those questions. A list
+    word stands for all its inflections (synonyms.py), so it counts as the knowledge base's own
+    when an inflection of it is there ("onvoldoende" for the phrasings' "onvoldoendes")."""
     kb = real_matcher.kb
     own: set[str] = set()
     for entry in kb.entries.values():
@@ -98,6 +101,8 @@ def test_no_word_list_entry_exists_only_for_a_dev_or_tuning_question(
             own.update(words(text))
     for topic in kb.topics.values():
         own.update(words(topic.title) + words(topic.about))
+    own |= {fold(simplemma.lemmatize(word, lang=language))
+            for word in own for language in ("nl", "en")}
     asked = _question_words(DEFAULT_DEVSET)
     for path in sorted(DEFAULT_TUNING.glob("*.jsonl")):
         asked |= _question_words(path)
