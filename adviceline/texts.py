@@ -5,49 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from knowledge_base.crisis_lines import CRISIS_LINES
 from routing.assignment import MUNICIPALITY, Expectation
 from routing.waiting import Promise
 
+# The crisis lines themselves are written once, in knowledge_base/crisis_lines.py (one situation,
+# one door, each line), for the knowledge base's answers and these messages alike.
+_EMERGENCY_LINES = ("lijn_112", "lijn_veilig_thuis", "lijn_113", "lijn_kindertelefoon")
+
+
+def _lines(language: str) -> str:
+    return "\n".join(f"- {getattr(CRISIS_LINES[line], language)}" for line in _EMERGENCY_LINES)
+
+
 EMERGENCY_NL = (
     "Dit klinkt ernstig. Je hoeft dit niet alleen op te lossen.\n"
-    "- Is er nu direct gevaar? Bel **112**.\n"
-    "- Zorgen over geweld of mishandeling thuis: **Veilig Thuis 0800-2000** "
-    "(gratis, dag en nacht, je mag anoniem bellen).\n"
-    "- Denk jij of je kind aan zelfdoding? Bel **113** of gratis **0800-0113**, of chat via 113.nl "
-    "(dag en nacht).\n"
-    "- Kinderen en jongeren (8-18) kunnen zelf gratis en anoniem praten met "
-    "**De Kindertelefoon 0800-0432**.\n"
+    + _lines("nl") + "\n"
     "We hebben je bericht met voorrang bij onze adviseurs gezet."
 )
 EMERGENCY_EN = (
     "This sounds serious. You do not have to deal with this alone.\n"
-    "- Is anyone in danger right now? Call **112**.\n"
-    "- Worried about violence or abuse at home: **Veilig Thuis 0800-2000** "
-    "(free, day and night, you may stay anonymous).\n"
-    "- Are you or your child thinking about suicide? Call **113** or free **0800-0113**, "
-    "or chat at 113.nl (day and night).\n"
-    "- Children and young people (8-18) can talk for free and anonymously to "
-    "**De Kindertelefoon 0800-0432**.\n"
+    + _lines("en") + "\n"
     "We have put your message at the top of our advisers' queue."
 )
 CONCERN_NL = (
     "Dank je dat je dit met ons deelt. Hierop willen we je geen standaardantwoord geven: een "
-    "adviseur leest je bericht met voorrang en reageert hier.\n"
-    "- Maak je je zorgen over de veiligheid van jou of je kind? Bij direct gevaar: bel **112**. "
-    "Over geweld of mishandeling thuis: **Veilig Thuis 0800-2000** (gratis, dag en nacht).\n"
-    "- Denk jij of je kind aan zelfdoding? Bel **113** of gratis **0800-0113**, of chat via "
-    "113.nl.\n"
-    "- Kinderen en jongeren (8-18): **De Kindertelefoon 0800-0432** (gratis en anoniem)."
+    "adviseur leest je bericht met voorrang en reageert hier. Maak je je zorgen over de "
+    "veiligheid van jou of je kind?\n"
+    + _lines("nl")
 )
 CONCERN_EN = (
     "Thank you for telling us. We do not want to give you a standard answer to this: an adviser "
-    "will read your message with priority and answer here.\n"
-    "- Worried about your own or your child's safety? In immediate danger: call **112**. About "
-    "violence or abuse at home: **Veilig Thuis 0800-2000** (free, day and night).\n"
-    "- Are you or your child thinking about suicide? Call **113** or free **0800-0113**, or chat "
-    "at 113.nl.\n"
-    "- Children and young people (8-18): **De Kindertelefoon 0800-0432** (free, anonymous)."
+    "will read your message with priority and answer here. Worried about your own or your "
+    "child's safety?\n"
+    + _lines("en")
 )
+# Under every automatic e-mail reply: the same lines, plain text, Dutch then English.
+EMAIL_FOOTER = "\n".join(
+    getattr(CRISIS_LINES[line], language).replace("**", "")
+    for language in ("nl", "en") for line in _EMERGENCY_LINES[:3])
 _WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 _MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
               "september", "oktober", "november", "december")

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 
 from adviceline.domain import ADVISER
 from adviceline.outbox import Pending, Thread
+from adviceline.texts import EMAIL_FOOTER
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _MSGID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
@@ -42,10 +43,9 @@ ATTACHMENTS = ("Je mail had een bijlage. Bijlagen bewaren en lezen we niet; schr
                "wilt vertellen in de mail zelf.\n"
                "Your mail had an attachment. We do not keep or read attachments; please write "
                "what you want to tell us in the mail itself.")
-EMERGENCY = ("Direct gevaar? Bel 112. Zorgen over geweld thuis: Veilig Thuis 0800-2000. Denk je "
-             "aan zelfdoding: 113 of 0800-0113.\n"
-             "In danger right now? Call 112. Worried about violence at home: Veilig Thuis "
-             "0800-2000. Thinking about suicide: 113 or 0800-0113.")
+# Under every automatic reply: the crisis lines in their one wording (knowledge_base/
+# crisis_lines.py), plain text, Dutch then English.
+EMERGENCY = EMAIL_FOOTER
 # 7-bit: quoted-printable or base64 bodies and encoded-word headers pass any relay, with or
 # without 8BITMIME.
 _SEVEN_BIT = SMTP.clone(cte_type="7bit")

@@ -130,7 +130,7 @@ async def test_webhook_answers_only_after_storing_and_a_redelivery_makes_no_seco
         await fake.wait_for(lambda: len(fake.sent(chat)) >= 3)
         greeting, crisis, queued = fake.sent(chat)[:3]
         assert "anoniem" in greeting["text"]
-        assert "<b>112</b>" in crisis["text"] and "Veilig Thuis 0800-2000" in crisis["text"]
+        assert "<b>112</b>" in crisis["text"] and "Veilig Thuis: 0800-2000" in crisis["text"]
         assert "adviseur" in queued["text"]
         assert await post(running, message(chat, "/help")) == 200
         await fake.wait_for(lambda: len(fake.sent(chat)) >= 4)
