@@ -1079,11 +1079,16 @@ async def crisis_marks_for_export(session: AsyncSession) -> Sequence[tuple[Crisi
     return [(label, body) for label, body in rows.all()]
 
 
-async def crisis_mark_counts(session: AsyncSession) -> dict[tuple[str, str], int]:
-    """(label, what the detector said) -> count: how often advisers disagreed, without text."""
-    rows = await session.execute(
-        select(CrisisLabel.label, CrisisLabel.detected, func.count())
-        .group_by(CrisisLabel.label, CrisisLabel.detected))
+async def crisis_mark_counts(session: AsyncSession,
+                             municipalities: frozenset[str] | None = None
+                             ) -> dict[tuple[str, str], int]:
+    """(label, what the detector said) -> count: how often advisers disagreed, without text;
+    `municipalities`: only marks on those municipalities' questions (None: all)."""
+    query = select(CrisisLabel.label, CrisisLabel.detected, func.count())
+    if municipalities is not None:
+        query = query.join(Question, Question.id == CrisisLabel.question_id).where(
+            Question.municipality.in_(municipalities))
+    rows = await session.execute(query.group_by(CrisisLabel.label, CrisisLabel.detected))
     return {(label, detected): count for label, detected, count in rows.all()}
 
 

@@ -211,17 +211,50 @@ async def decisions_page(request: web.Request) -> web.Response:
         f"<td>{escape(d.crisis_category or '')}</td><td>{escape(d.feedback or '')}</td></tr>"
         for d in decisions)
     summary = ", ".join(f"{escape(k)}: {v}" for k, v in sorted(outcomes.items())) or "geen"
+    async with request.app[SESSIONS]() as session:
+        marks = _marks(await repo.crisis_mark_counts(session, scope(staff)))
     body = pages.staff_header(staff.user.display_name, "Coördinator", staff.csrf_token) + f"""
 <main>
 <h1>Beslissingen van de FAQ</h1>
 <p>{start.isoformat()} t/m {end.isoformat()} ·
 <a href="/coordinator">terug naar antwoordtijden</a></p>
 <p>Uitkomsten (laatste {len(decisions)}): {summary}. Zonder de tekst van de vraag.</p>
+<p id="crisis-marks">Crisismarkeringen van adviseurs (altijd, zonder tekst):
+<strong>{marks["missed"]}</strong> keer een crisis volgens de adviseur zonder signaal van de
+detector; {marks["caught"]} keer een crisis met signaal; <strong>{marks["false_alarms"]}</strong>
+keer een signaal bij een bericht dat volgens de adviseur geen crisis was. Een redacteur neemt ze op
+in het corpus met <code>adviceline kb export-labels</code>.</p>
 <table class="stats" id="decisions"><tr><th>Tijd</th><th>Gemeente</th><th>Uitkomst</th>
 <th>Vraag in de kennisbank</th><th>Score</th><th>Daarna</th><th>Crisis</th><th>Hielp het?</th>
 </tr>{rows}</table>
 </main>"""
     return pages.layout("FAQ-beslissingen", body, csrf=staff.csrf_token)
+
+
+def _marks(counts: dict[tuple[str, str], int]) -> dict[str, Any]:
+    """The advisers' crisis marks against what the detector said, counted (no text)."""
+    def total(label: str, detected: tuple[str, ...]) -> int:
+        return sum(n for (lab, det), n in counts.items() if lab == label and det in detected)
+    return {
+        "marks": [{"label": label, "detected": detected, "count": n}
+                  for (label, detected), n in sorted(counts.items())],
+        # a crisis by the adviser's reading that raised no signal: the detector's miss
+        "missed": total("crisis", ("none",)),
+        "caught": total("crisis", ("crisis", "concern")),
+        # a signal on what the adviser says was no crisis: a false alarm
+        "false_alarms": total("not_crisis", ("crisis", "concern")),
+        "no_signal_agreed": total("not_crisis", ("none",)),
+    }
+
+
+@routes.get("/coordinator/api/crisis-marks")
+async def crisis_marks_json(request: web.Request) -> web.Response:
+    """How often advisers marked a message "was a crisis" or "was not a crisis", against what
+    the detector said (all time, the coordinator's municipalities; counts only)."""
+    staff = await require_staff(request, "coordinator")
+    async with request.app[SESSIONS]() as session:
+        counts = await repo.crisis_mark_counts(session, scope(staff))
+    return web.json_response(_marks(counts))
 
 
 @routes.get("/coordinator/api/erasures")

@@ -41,3 +41,21 @@ async def test_crisis_reaches_the_console_and_the_adviser_marks_it(running: Runn
         assert message["crisis_mark"] == {"label": "crisis", "category": "suicide_self_harm"}
     finally:
         await adviser.close()
+
+    # Coordinators see the marks against the detector, counted and without any text; a
+    # municipality's coordinator only their own municipality's.
+    region = await running.login("coordinator", "demo-coordinator")
+    hengelo = await running.login("coordinator.hengelo", "demo-coordinator-hengelo")
+    try:
+        marks = await (await region.get(running.url("/coordinator/api/crisis-marks"))).json()
+        assert marks["marks"] == [{"label": "crisis", "detected": "crisis", "count": 1}]
+        assert (marks["caught"], marks["missed"], marks["false_alarms"]) == (1, 0, 0)
+        page = await (await region.get(running.url("/coordinator/decisions"))).text()
+        assert "Crisismarkeringen" in page and "pillen" not in page
+        theirs = await (await hengelo.get(running.url("/coordinator/api/crisis-marks"))).json()
+        assert theirs["marks"] == [] and theirs["caught"] == 0
+        refused = await running.http.get(running.url("/coordinator/api/crisis-marks"))
+        assert refused.status in (401, 403)
+    finally:
+        await region.close()
+        await hengelo.close()
