@@ -264,7 +264,7 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, str]] = {
         "exercise sport sports active",
     ),
     "snoep": (
-        "snoep snoepen chips frisdrank traktaties koekjes chocola",
+        "snoep snoepen chips frisdrank koekjes chocola",
         "sweets candy snacks soda",
     ),
     "zelfstandig": (

@@ -18,7 +18,7 @@ TOPIC_WORDS: Mapping[str, str] = {
     "slaapritme slaapregressie ledikant wieg bedje slaapzak wiegendood inslapen sleep nap naps "
     "night waking sleep regression crib cot",
     "voeding-baby": "borstvoeding flesvoeding fles borst kolven afkolven voeden voeding melk "
-    "kunstvoeding hapjes oefenhapjes bijvoeding fruithapje groentehapjes pap vitamine spenen "
+    "kunstvoeding hapjes oefenhapjes bijvoeding fruithapjes groentehapjes pap vitamine spenen "
     "breastfeeding bottle formula feeding solids weaning spoon milk",
     "slapen-kind": "bedtijd bed naar_bed uit_bed slapen inslapen doorslapen wakker nacht "
     "ouderbed grote_bed eigen_bed slaapkamer ritueel verhaaltje nachtlampje bedtime bedroom "

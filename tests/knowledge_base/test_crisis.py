@@ -377,6 +377,19 @@ def test_shipped_detector_never_lets_the_issues_examples_through(text: str) -> N
     assert isinstance(detect_crisis(text), CrisisSignal)
 
 
+@pytest.mark.parametrize("text", [
+    # the look-alikes issue 11 names: a loud baby and the neighbours, whether chats go to Veilig
+    # Thuis, a child's war game (written from the issue's descriptions, not from any writer)
+    "onze baby krijst zo hard dat ik me schaam voor de buren, wat kan ik doen",
+    "our baby screams so loudly in the evening that I worry what the neighbours will think",
+    "worden deze chats doorgegeven aan Veilig Thuis?",
+    "do you pass these chats on to Veilig Thuis or the police?",
+    "mijn zoons spelen oorlogje en schieten elkaar dood met stokken, is dat normaal?",
+])
+def test_shipped_detector_leaves_the_issues_look_alikes_alone(text: str) -> None:
+    assert detect_crisis(text) is None
+
+
 def test_knowledge_base_questions_are_not_crises() -> None:
     kb = load_knowledge_base()
     detector = load_detector()
