@@ -40,10 +40,12 @@ CONCERN_EN = (
     "child's safety?\n"
     + _lines("en")
 )
-# Under every automatic e-mail reply: the same lines, plain text, Dutch then English.
+# Under every automatic e-mail reply: the lines for parents (not the one for children of 8-18),
+# plain text, Dutch then English.
+_EMAIL_FOOTER_LINES = ("lijn_112", "lijn_veilig_thuis", "lijn_113")
 EMAIL_FOOTER = "\n".join(
     getattr(CRISIS_LINES[line], language).replace("**", "")
-    for language in ("nl", "en") for line in _EMERGENCY_LINES[:3])
+    for language in ("nl", "en") for line in _EMAIL_FOOTER_LINES)
 _WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 _MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
               "september", "oktober", "november", "december")
