@@ -141,18 +141,34 @@ class Trainer:
     def __init__(self, writers: dict[str, list[LabelledMessage]],
                  background: list[LabelledMessage], settings: TrainingSettings | None = None,
                  policy: ThresholdPolicy | None = None,
-                 progress: Callable[[str], None] | None = None, nested: bool = True) -> None:
+                 progress: Callable[[str], None] | None = None, nested: bool = True,
+                 folds: int | None = None) -> None:
         self.writers = writers
         # nested: a tuning writer V is scored by a model without V *and* the held-out writer W
         # (n*(n-1)/2 extra models). Not nested: by the model without V alone, which saw W's
         # text, though W's text never is a threshold's tuning score nor in W's own model.
         self.nested = nested
+        # folds: a writer is held out together with the other writers of its fold (writers in
+        # name order, dealt round-robin), so k models score every writer instead of one model
+        # per writer. Each writer is still scored by a model that never saw it, trained on
+        # fewer writers (a little pessimistic); thresholds as when not nested.
+        if folds is not None and (folds < 2 or nested):
+            raise ValueError("folds: at least 2, and not nested")
+        self.folds = folds
+        self._fold = {name: i % folds for i, name in enumerate(sorted(writers))} if folds else {}
         self.background = background
         self.settings = settings or TrainingSettings()
         self.policy = policy or ThresholdPolicy()
         self.progress = progress or (lambda _: None)
         self._models: dict[frozenset[str], CrisisModel] = {}
         self._scores: dict[tuple[str, frozenset[str]], tuple[list[float], list[float]]] = {}
+
+    def held_out_group(self, writer: str) -> frozenset[str]:
+        """The writers left out of the model that scores `writer`: itself, or its fold."""
+        if not self.folds:
+            return frozenset({writer})
+        return frozenset(name for name, fold in self._fold.items()
+                         if fold == self._fold[writer])
 
     def training_set(self, left_out: Iterable[str]) -> list[LabelledMessage]:
         left = set(left_out)
@@ -186,7 +202,7 @@ class Trainer:
                         ) -> tuple[list[float], list[float]]:
         """(crisis scores, other scores) of `writer` by a model that never saw it. Cached: every
         other writer's thresholds are tuned on them (40 writers: 1,560 scorings of a writer)."""
-        key = (writer, frozenset({writer, *also_left_out}))
+        key = (writer, self.held_out_group(writer) | frozenset(also_left_out))
         if key not in self._scores:
             model = self.model_without(key[1])
             crisis: list[float] = []
@@ -224,7 +240,7 @@ class Trainer:
          model.guard_threshold) = self.all_thresholds_without(writer)
 
     def held_out_detector(self, writer: str) -> CrisisDetector:
-        model = self.model_without({writer})
+        model = self.model_without(self.held_out_group(writer))
         self.set_thresholds(model, writer)
         return CrisisDetector(model)
 
@@ -272,12 +288,14 @@ def corpus_trainer(kb: KnowledgeBase, corpus: Path = DEFAULT_CORPUS,
                    settings: TrainingSettings | None = None,
                    progress: Callable[[str], None] | None = None,
                    nested: bool = True,
-                   question_writers: Path = DEFAULT_QUESTION_WRITERS) -> Trainer:
+                   question_writers: Path = DEFAULT_QUESTION_WRITERS,
+                   folds: int | None = None) -> Trainer:
     writers = load_writers(corpus)
     labels = load_adviser_labels(corpus)
     background = deduplicated(labels + background_messages(
         kb, question_writers=question_writers))
-    return Trainer(writers, background, settings, progress=progress, nested=nested)
+    return Trainer(writers, background, settings, progress=progress, nested=nested,
+                   folds=folds)
 
 
 def fit_shipped_model(trainer: Trainer) -> CrisisModel:
@@ -285,6 +303,8 @@ def fit_shipped_model(trainer: Trainer) -> CrisisModel:
     model = trainer.model_without(())
     trainer.set_thresholds(model, None)
     model.meta["writers"] = sorted(trainer.writers)
+    model.meta["thresholds_from"] = (f"{trainer.folds} folds of writers" if trainer.folds
+                                     else "each writer left out")
     return model
 
 
@@ -319,9 +339,12 @@ def _row(name: str, tally: Tally) -> str:
 
 
 def format_reports(reports: Sequence[WriterReport], show_misses: bool = False,
-                   nested: bool = True) -> str:
+                   nested: bool = True, folds: int | None = None) -> str:
+    how = (f", held out in {folds} folds of writers (each model also left out the other "
+           "writers of its fold)" if folds else "")
     lines = ["Held-out writers (each scored by a model that never saw it, with thresholds tuned "
-             "on the other writers' held-out scores" + (", nested" if nested else "") + "):"]
+             "on the other writers' held-out scores" + (", nested" if nested else "") + how
+             + "):"]
     for report in reports:
         lines.append(_row(report.writer, report.total) +
                      f"  | FAQ-answered crises {report.answered_by_faq}"
@@ -397,15 +420,23 @@ def ordinary_alarms_left_out(trainer: Trainer, question_writers: dict[str, list[
                              thresholds: tuple[float, float, float]) -> list[OrdinaryAlarms]:
     """Each training question writer's ordinary questions, scored by a model trained without
     them (every crisis writer in), at `thresholds` (crisis, concern, guard: chosen on the
-    crisis writers)."""
-    reports = []
-    for writer, questions in sorted(question_writers.items()):
-        left_out = {text_key(text) for text in questions}
+    crisis writers). With the trainer's folds, the question writers are dealt into as many
+    folds and each fold is left out together (one model per fold, not per writer)."""
+    names = sorted(question_writers)
+    groups = ([names[fold::trainer.folds] for fold in range(trainer.folds)] if trainer.folds
+              else [[name] for name in names])
+    reports: dict[str, OrdinaryAlarms] = {}
+    for group in groups:
+        if not group:
+            continue
+        left_out = {text_key(text) for name in group for text in question_writers[name]}
         background = [m for m in trainer.background
                       if not (m.writer == QUESTIONS and text_key(m.text) in left_out)]
+        trainer.progress(f"training without the questions of {', '.join(group)}")
         without = Trainer(trainer.writers, background, trainer.settings, trainer.policy,
                           nested=False)
         model = without.model_without(())
         model.crisis_threshold, model.concern_threshold, model.guard_threshold = thresholds
-        reports.append(ordinary_alarms(CrisisDetector(model), writer, questions))
-    return reports
+        for name in group:
+            reports[name] = ordinary_alarms(CrisisDetector(model), name, question_writers[name])
+    return [reports[name] for name in names]

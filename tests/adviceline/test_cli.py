@@ -224,3 +224,13 @@ def test_kb_eval_crisis_only_skips_the_matcher_figures(tmp_path: Path, capsys) -
         assert "caught" in row and "concern" in row
     assert "tijmen" in out.split("training question writers' ordinary questions")[1]
     assert main(["kb", "eval", "--crisis-only", "--no-writers"]) == 2
+    # in folds: every writer still reported, two models for the three writers
+    assert main(["kb", "eval", "--crisis-only", "--folds", "2", "--corpus", str(corpus),
+                 "--tuning", str(tuning), "--test-corpus", str(test_corpus)]) == 0
+    captured = capsys.readouterr()
+    assert "held out in 2 folds of writers" in captured.out
+    for name in ("wiebe", "wanda", "wessel"):
+        assert any(row.strip().startswith(name) for row in captured.out.splitlines())
+    assert captured.err.count("training without") == 2 + 1   # two folds, one question fold
+    assert main(["kb", "eval", "--crisis-only", "--folds", "1"]) == 2
+    assert main(["kb", "eval", "--crisis-only", "--folds", "3", "--nested"]) == 2

@@ -32,7 +32,9 @@ from knowledge_base.crisis_eval import (
     corpus_trainer,
     evaluate_test_writer,
     evaluate_writer,
+    fit_shipped_model,
     format_reports,
+    leave_one_writer_out,
     ordinary_alarms,
     ordinary_alarms_left_out,
 )
@@ -448,3 +450,54 @@ def test_a_test_writer_is_scored_by_the_shipped_detector_as_it_is() -> None:
     assert report.thresholds == (detector.model.crisis_threshold,
                                  detector.model.concern_threshold)
     assert report.answered_by_faq == 0 and answered == []   # only missed crises are asked
+
+
+def test_folds_hold_each_writer_out_with_its_fold_one_model_per_fold() -> None:
+    writers = {
+        "a": _writer("a", TOY_CRISIS["domestic_violence"][:2], TOY_OTHERS[:2]),
+        "b": _writer("b", TOY_CRISIS["domestic_violence"][2:], TOY_OTHERS[2:4]),
+        "c": _writer("c", TOY_CRISIS["child_in_danger"][:2], TOY_OTHERS[4:6]),
+        "d": _writer("d", TOY_CRISIS["child_in_danger"][2:], TOY_OTHERS[6:]),
+    }
+    with pytest.raises(ValueError):
+        Trainer(writers, [], folds=1, nested=False)
+    with pytest.raises(ValueError):
+        Trainer(writers, [], folds=2, nested=True)
+    trainer = Trainer(writers, [], TrainingSettings(min_documents=1), nested=False, folds=2)
+    assert trainer.held_out_group("a") == {"a", "c"}
+    assert trainer.held_out_group("d") == {"b", "d"}
+    reports = leave_one_writer_out(trainer)
+    assert [r.writer for r in reports] == ["a", "b", "c", "d"]
+    # two models scored all four writers, and none of them had seen the writer it scored
+    assert set(trainer._models) == {frozenset({"a", "c"}), frozenset({"b", "d"})}
+    for name, messages in writers.items():
+        seen = {m.text for m in trainer.training_set(trainer.held_out_group(name))}
+        assert not seen & {m.text for m in messages}
+    assert "2 folds" in format_reports(reports, nested=False, folds=2)
+    # a writer's thresholds are tuned on the other writers' held-out scores, never its own
+    crisis_pool, other_pool = trainer._tuning_scores("c")
+    assert len(crisis_pool) == sum(1 for name in "abd" for m in writers[name] if m.crisis)
+    assert len(other_pool) == sum(1 for name in "abd" for m in writers[name] if not m.crisis)
+    # the shipped model says where its thresholds came from
+    assert fit_shipped_model(trainer).meta["thresholds_from"] == "2 folds of writers"
+
+
+def test_ordinary_alarms_in_folds_leave_a_whole_fold_of_question_writers_out() -> None:
+    writers = {"a": _writer("a", TOY_CRISIS["domestic_violence"], TOY_OTHERS[:4]),
+               "b": _writer("b", TOY_CRISIS["child_in_danger"], TOY_OTHERS[4:])}
+    alarm = "mijn man en ik maken ruzie als hij gedronken heeft"
+    other = "mijn zoon slaat de deur dicht als hij boos is"
+    questions = {"q1": [other], "q2": ["wat kost een zwemles"], "q3": [alarm]}
+    background = [LabelledMessage(text, False, None, "direct", QUESTIONS)
+                  for texts in questions.values() for text in texts]
+    trainer = Trainer(writers, background, TrainingSettings(min_documents=1), nested=False,
+                      folds=2)
+    # the model that should score q3: its background has q2's question only
+    q2_only = [m for m in background if m.text in questions["q2"]]
+    unseen = Trainer(writers, q2_only, TrainingSettings(min_documents=1)).model_without(())
+    threshold = unseen.score(alarm).score - 1e-6
+    assert trainer.model_without(()).score(alarm).score < threshold  # the background teaches
+    reports = ordinary_alarms_left_out(trainer, questions, (threshold, threshold, threshold))
+    assert [r.writer for r in reports] == ["q1", "q2", "q3"]
+    # q3 is in q1's fold: scored by a model whose background has neither, like one without any
+    assert reports[2].crisis == 1
